@@ -1,0 +1,90 @@
+package digest
+
+import (
+	"context"
+	"sync"
+)
+
+// Lookup is what a [CredentialStore] is asked for.
+type Lookup struct {
+	// Username is the name the client sent; if Userhash is true it is
+	// H(username ":" realm) in lowercase hex (RFC 7616 §3.4.4) under
+	// Algorithm, and the store must map it back to the user.
+	Username  string
+	Userhash  bool
+	Realm     string
+	Algorithm Algorithm
+}
+
+// Credential is a stored user credential.
+type Credential struct {
+	// Username is the real (not hashed) user name, handed to the
+	// application after a successful verification.
+	Username string
+	// HA1 is H(username ":" realm ":" password) in lowercase hex under
+	// the looked-up algorithm. See [HA1].
+	HA1 string
+}
+
+// CredentialStore finds the HA1 of a user; the application implements it
+// (a database, a config file), so no plaintext password has to be stored.
+// LookupHA1 must return an error wrapping [ErrUnknownUser] for a user it
+// does not know; any other error is passed through by Verify as an
+// internal failure. It must be safe for concurrent use.
+type CredentialStore interface {
+	LookupHA1(ctx context.Context, q Lookup) (Credential, error)
+}
+
+// MemoryStore is an in-memory [CredentialStore] for one realm, for tests,
+// examples and small deployments. It keeps only HA1 values, one per
+// algorithm, indexed by name and by userhash.
+type MemoryStore struct {
+	realm string
+	mu    sync.RWMutex
+	users map[storeKey]Credential
+}
+
+type storeKey struct {
+	name     string
+	userhash bool
+	alg      Algorithm
+}
+
+var _ CredentialStore = (*MemoryStore)(nil)
+
+// NewMemoryStore returns an empty store for realm.
+func NewMemoryStore(realm string) *MemoryStore {
+	return &MemoryStore{realm: realm, users: make(map[storeKey]Credential)}
+}
+
+// AddPassword stores username with HA1 values precomputed for every
+// supported algorithm; the password itself is not kept.
+func (m *MemoryStore) AddPassword(username, password string) {
+	for _, alg := range []Algorithm{SHA512_256, SHA256, MD5} {
+		m.AddHA1(username, alg, HA1(alg, username, m.realm, password))
+	}
+}
+
+// AddHA1 stores a precomputed lowercase-hex HA1 of username for alg.
+func (m *MemoryStore) AddHA1(username string, alg Algorithm, ha1 string) {
+	c := Credential{Username: username, HA1: ha1}
+	uh := Userhash(alg, username, m.realm)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.users[storeKey{name: username, alg: alg}] = c
+	m.users[storeKey{name: uh, userhash: true, alg: alg}] = c
+}
+
+// LookupHA1 implements [CredentialStore].
+func (m *MemoryStore) LookupHA1(_ context.Context, q Lookup) (Credential, error) {
+	if q.Realm != m.realm {
+		return Credential{}, ErrUnknownUser
+	}
+	m.mu.RLock()
+	c, ok := m.users[storeKey{name: q.Username, userhash: q.Userhash, alg: q.Algorithm}]
+	m.mu.RUnlock()
+	if !ok {
+		return Credential{}, ErrUnknownUser
+	}
+	return c, nil
+}

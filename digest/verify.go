@@ -1,0 +1,189 @@
+package digest
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"slices"
+	"strings"
+)
+
+// Request is the transport-neutral view of a request being authenticated.
+type Request struct {
+	Method string
+	// URI is the Request-URI exactly as received (SIP) or the
+	// request-target (HTTP, r.RequestURI). The credentials' uri must be
+	// byte-for-byte equal, URI parameters included.
+	URI string
+	// Authorization is one Authorization or Proxy-Authorization value,
+	// "" if absent. SIP sends one header line per realm: pass the one
+	// for this server's realm (see [SelectCredentials]).
+	Authorization string
+	// Body is the message body, hashed only for qop=auth-int.
+	Body []byte
+	// ClientAddr is the client IP, used only with Config.BindClientAddr.
+	ClientAddr netip.Addr
+}
+
+// Verify checks r's credentials and returns the authenticated user name.
+// Errors wrap the sentinels in errors.go. The order of checks matters:
+// the nonce MAC is checked before any lookup, the response before the
+// nonce age (so stale=true is never a password oracle), and the replay
+// cache is written only for correct responses (so forged requests cannot
+// fill it). Unknown users are verified against a dummy HA1 and fail with
+// the same ErrBadCredentials as a wrong password.
+func (s *Server) Verify(ctx context.Context, r Request) (string, error) {
+	user, err := s.verify(ctx, r)
+	if err != nil && s.log.Enabled(ctx, slog.LevelDebug) {
+		s.log.LogAttrs(ctx, slog.LevelDebug, "digest verification failed",
+			slog.String("err", err.Error()), slog.String("method", r.Method),
+			slog.String("client", r.ClientAddr.String()))
+	}
+	return user, err
+}
+
+func (s *Server) verify(ctx context.Context, r Request) (string, error) {
+	if r.Authorization == "" {
+		return "", ErrNoCredentials
+	}
+	var c credentials
+	if err := parseCredentials(r.Authorization, &c); err != nil {
+		return "", err
+	}
+	alg, ok := parseAlgorithm(c.algorithm)
+	if !ok || !slices.Contains(s.algs, alg) {
+		return "", ErrUnknownAlgorithm
+	}
+	if c.realm != s.realm {
+		return "", ErrWrongRealm
+	}
+	if c.uri != r.URI {
+		return "", ErrURIMismatch
+	}
+	if c.opaque != s.opaque {
+		return "", fmt.Errorf("%w: opaque mismatch", ErrMalformed)
+	}
+	if len(c.response) != alg.hexLen() {
+		return "", fmt.Errorf("%w: response length", ErrMalformed)
+	}
+	var nc uint32
+	authInt := false
+	if c.present&cpQOP == 0 {
+		if !s.noQOP || c.present&(cpNC|cpCnonce) != 0 {
+			return "", fmt.Errorf("%w: qop required", ErrMalformed)
+		}
+	} else {
+		switch {
+		case strings.EqualFold(c.qop, "auth") && slices.Contains(s.qop, "auth"):
+		case strings.EqualFold(c.qop, "auth-int") && slices.Contains(s.qop, "auth-int"):
+			authInt = true
+		default:
+			return "", fmt.Errorf("%w: qop not offered", ErrMalformed)
+		}
+		var ok bool
+		if nc, ok = parseNC(c.nc); !ok || c.cnonce == "" {
+			return "", fmt.Errorf("%w: bad nc or cnonce", ErrMalformed)
+		}
+	}
+
+	sc := s.getScratch()
+	defer s.putScratch(sc)
+	issued, id, err := s.checkNonce(sc, c.nonce, r.ClientAddr)
+	if err != nil {
+		return "", err
+	}
+	cred, err := s.creds.LookupHA1(ctx, Lookup{Username: c.username, Userhash: c.userhash, Realm: c.realm, Algorithm: alg})
+	known := err == nil
+	switch {
+	case errors.Is(err, ErrUnknownUser):
+		cred.HA1 = s.dummy(alg)
+	case err != nil:
+		return "", fmt.Errorf("digest: credential store: %w", err)
+	case len(cred.HA1) != alg.hexLen():
+		return "", fmt.Errorf("digest: credential store returned a malformed HA1 for %s", alg)
+	}
+
+	// HA2 = H(method ":" uri [":" H(body)]), then
+	// response = H(HA1 ":" nonce [":" nc ":" cnonce ":" qop] ":" HA2).
+	b := append(sc.buf[:0], r.Method...)
+	b = append(b, ':')
+	b = append(b, c.uri...)
+	if authInt {
+		b = append(b, ':')
+		b = alg.appendHexSum(b, r.Body)
+	}
+	ha2 := len(b)
+	b = alg.appendHexSum(b, b[:ha2])
+	in := len(b)
+	b = append(b, cred.HA1...)
+	b = append(b, ':')
+	b = append(b, c.nonce...)
+	b = append(b, ':')
+	if c.present&cpQOP != 0 {
+		b = append(b, c.nc...)
+		b = append(b, ':')
+		b = append(b, c.cnonce...)
+		b = append(b, ':')
+		b = append(b, c.qop...)
+		b = append(b, ':')
+	}
+	b = append(b, b[ha2:in]...)
+	want := len(b)
+	b = alg.appendHexSum(b, b[in:want])
+	got := len(b)
+	for i := 0; i < len(c.response); i++ {
+		ch := c.response[i]
+		if 'A' <= ch && ch <= 'F' {
+			ch += 'a' - 'A' // the client's own value: branching on it leaks nothing
+		}
+		b = append(b, ch)
+	}
+	sc.buf = b
+	match := subtle.ConstantTimeCompare(b[want:got], b[got:]) == 1
+	if !match || !known {
+		return "", ErrBadCredentials
+	}
+	if s.now().Sub(issued) > s.lifetime {
+		return "", ErrStale
+	}
+	fresh, err := s.replay.Use(ctx, id, nc, issued.Add(s.lifetime))
+	if err != nil {
+		return "", fmt.Errorf("digest: replay cache: %w", err)
+	}
+	if !fresh {
+		return "", ErrReplay
+	}
+	return cred.Username, nil
+}
+
+// parseNC parses an nc value: exactly 8 hex digits, not zero.
+func parseNC(s string) (uint32, bool) {
+	if len(s) != 8 {
+		return 0, false
+	}
+	var n uint32
+	for i := 0; i < 8; i++ {
+		d, ok := unhex(s[i])
+		if !ok {
+			return 0, false
+		}
+		n = n<<4 | uint32(d)
+	}
+	return n, n != 0
+}
+
+// SelectCredentials returns the first of several Authorization or
+// Proxy-Authorization values whose realm is realm, or "" if none is.
+// SIP UAs send one value per realm on separate header lines.
+func SelectCredentials(values []string, realm string) string {
+	for _, v := range values {
+		var c credentials
+		if parseCredentials(v, &c) == nil && c.realm == realm {
+			return v
+		}
+	}
+	return ""
+}
