@@ -164,7 +164,8 @@ func parseCredentials(s string, c *credentials) error {
 	return nil
 }
 
-// decodeExtValue decodes an RFC 8187 ext-value: UTF-8''percent-encoded.
+// decodeExtValue decodes an RFC 8187 ext-value (charset, an optional
+// language tag between apostrophes, then percent-encoded bytes).
 // Only the UTF-8 charset is accepted (RFC 7616 §3.4.4 requires it).
 func decodeExtValue(v string) (string, error) {
 	charset, rest, ok := strings.Cut(v, "'")

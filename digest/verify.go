@@ -106,33 +106,11 @@ func (s *Server) verify(ctx context.Context, r Request) (string, error) {
 		return "", fmt.Errorf("digest: credential store returned a malformed HA1 for %s", alg)
 	}
 
-	// HA2 = H(method ":" uri [":" H(body)]), then
-	// response = H(HA1 ":" nonce [":" nc ":" cnonce ":" qop] ":" HA2).
-	b := append(sc.buf[:0], r.Method...)
-	b = append(b, ':')
-	b = append(b, c.uri...)
-	if authInt {
-		b = append(b, ':')
-		b = alg.appendHexSum(b, r.Body)
-	}
-	ha2 := len(b)
-	b = alg.appendHexSum(b, b[:ha2])
-	in := len(b)
-	b = append(b, cred.HA1...)
-	b = append(b, ':')
-	b = append(b, c.nonce...)
-	b = append(b, ':')
+	qop := ""
 	if c.present&cpQOP != 0 {
-		b = append(b, c.nc...)
-		b = append(b, ':')
-		b = append(b, c.cnonce...)
-		b = append(b, ':')
-		b = append(b, c.qop...)
-		b = append(b, ':')
+		qop = c.qop
 	}
-	b = append(b, b[ha2:in]...)
-	want := len(b)
-	b = alg.appendHexSum(b, b[in:want])
+	b, want := appendResponse(sc.buf[:0], alg, cred.HA1, r.Method, c.uri, r.Body, authInt, c.nonce, c.nc, c.cnonce, qop)
 	got := len(b)
 	for i := 0; i < len(c.response); i++ {
 		ch := c.response[i]
@@ -157,6 +135,42 @@ func (s *Server) verify(ctx context.Context, r Request) (string, error) {
 		return "", ErrReplay
 	}
 	return cred.Username, nil
+}
+
+// appendResponse appends to b the scratch inputs and, from the returned
+// offset on, the lowercase hex response the client should have sent:
+//
+//	HA2 = H(method ":" uri [":" H(body)])
+//	response = H(HA1 ":" nonce [":" nc ":" cnonce ":" qop] ":" HA2)
+//
+// qop "" means the RFC 2069 form. Working in one buffer keeps Verify free
+// of allocations.
+func appendResponse(b []byte, alg Algorithm, ha1, method, uri string, body []byte, authInt bool, nonce, nc, cnonce, qop string) ([]byte, int) {
+	b = append(b, method...)
+	b = append(b, ':')
+	b = append(b, uri...)
+	if authInt {
+		b = append(b, ':')
+		b = alg.appendHexSum(b, body)
+	}
+	ha2 := len(b)
+	b = alg.appendHexSum(b, b[:ha2])
+	in := len(b)
+	b = append(b, ha1...)
+	b = append(b, ':')
+	b = append(b, nonce...)
+	b = append(b, ':')
+	if qop != "" {
+		b = append(b, nc...)
+		b = append(b, ':')
+		b = append(b, cnonce...)
+		b = append(b, ':')
+		b = append(b, qop...)
+		b = append(b, ':')
+	}
+	b = append(b, b[ha2:in]...)
+	want := len(b)
+	return alg.appendHexSum(b, b[in:want]), want
 }
 
 // parseNC parses an nc value: exactly 8 hex digits, not zero.
