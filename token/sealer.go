@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"golang.org/x/crypto/chacha20poly1305"
@@ -263,6 +264,11 @@ func (s *Sealer) Open(ctx context.Context, tok string, audience string) (Claims,
 
 func (s *Sealer) decrypt(tok string) (Claims, bool) {
 	if len(tok) > maxTokenLen || s.enc.DecodedLen(len(tok)) < minRawLen {
+		return Claims{}, false
+	}
+	// The decoder skips CR and LF even in strict mode; refuse them so that
+	// every token has exactly one spelling.
+	if strings.ContainsAny(tok, "\r\n") {
 		return Claims{}, false
 	}
 	var stack [1024]byte
