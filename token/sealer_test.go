@@ -216,7 +216,7 @@ func TestOpenGarbage(t *testing.T) {
 	tok, _ := s.Seal(Claims{Subject: "s", Destination: "d", Audience: testAud})
 	bad := []string{
 		"", "A", "AQ", "not base64 at all!", strings.Repeat("A", 5000), tok + "A", tok + "AA",
-		tok + "=", "=" + tok, tok[1:], strings.ToUpper(tok[:1]) + tok[1:], " " + tok, tok + "\n",
+		tok + "=", "=" + tok, tok[1:], " " + tok, tok + "\n", tok[:10] + "\r\n" + tok[10:], "\n" + tok,
 	}
 	for i := 1; i < len(tok); i++ {
 		bad = append(bad, tok[:i]) // every truncation
