@@ -23,7 +23,8 @@
 // keys rotate by prepending a new key and dropping the old one after
 // Config.NonceLifetime. An expired nonce with a correct response yields
 // [ErrStale] and challenges with stale=true, so clients retry without
-// asking the user. Nonce counts must increase per nonce; a bounded
+// asking the user. Each nonce count may be used once per nonce (a
+// sliding window tolerates reordering, see [ReplayWindow]); a bounded
 // [ReplayCache] ([MemoryReplayCache] by default, or a shared one you
 // implement) rejects reuse with [ErrReplay].
 //

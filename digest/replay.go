@@ -6,14 +6,14 @@ import (
 	"time"
 )
 
-// ReplayCache remembers the highest nonce count seen per nonce. Implement
+// ReplayCache remembers which nonce counts were used per nonce. Implement
 // it to share replay state between instances (for example in Redis); the
 // default is a bounded in-memory [MemoryReplayCache].
 type ReplayCache interface {
 	// Use records that nonce id was used with count nc and reports
-	// whether that is fresh: the nonce was never used, or only with
-	// smaller counts. Requests without qop use nc 0, which makes such a
-	// nonce single-use. expires is when the nonce stops being accepted;
+	// whether the pair is fresh (never used before). Implementations may
+	// also refuse counts far below the highest seen. Requests without
+	// qop use nc 0, which makes such a nonce single-use. expires is when the nonce stops being accepted;
 	// the entry may be forgotten after it. An implementation that has
 	// forgotten a nonce before expires must answer false (the client
 	// then gets stale=true and retries with a new nonce) rather than
@@ -24,6 +24,14 @@ type ReplayCache interface {
 // DefaultReplayCapacity is the number of nonces a [MemoryReplayCache]
 // created with capacity 0 remembers (about 5 MB).
 const DefaultReplayCapacity = 1 << 16
+
+// ReplayWindow is how far below the highest nonce count seen a
+// [MemoryReplayCache] still accepts an unused count. Concurrent HTTP
+// requests and SIP over UDP can arrive out of order, so a strict
+// "greater than the last" rule (Kamailio's) would reject honest clients;
+// a sliding bitmap, as in IPsec anti-replay, accepts reordering and still
+// refuses every reuse.
+const ReplayWindow = 64
 
 // MemoryReplayCache is a fixed-capacity in-memory [ReplayCache]. When
 // full it evicts the oldest entry and from then on refuses nonces that
@@ -38,8 +46,31 @@ type MemoryReplayCache struct {
 }
 
 type replayEntry struct {
-	nc      uint32
+	max     uint32    // highest count seen
+	seen    uint64    // bit i set: count max-i was used
 	expires time.Time
+}
+
+// use applies the window rule to e.
+func (e *replayEntry) use(nc uint32) bool {
+	switch {
+	case nc > e.max:
+		if d := nc - e.max; d >= ReplayWindow {
+			e.seen = 1
+		} else {
+			e.seen = e.seen<<d | 1
+		}
+		e.max = nc
+		return true
+	case e.max-nc >= ReplayWindow:
+		return false
+	}
+	bit := uint64(1) << (e.max - nc)
+	if e.seen&bit != 0 {
+		return false
+	}
+	e.seen |= bit
+	return true
 }
 
 var _ ReplayCache = (*MemoryReplayCache)(nil)
@@ -61,12 +92,9 @@ func (c *MemoryReplayCache) Use(_ context.Context, id NonceID, nc uint32, expire
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if e, ok := c.entries[id]; ok {
-		if nc <= e.nc {
-			return false, nil
-		}
-		e.nc = nc
+		fresh := e.use(nc)
 		c.entries[id] = e
-		return true, nil
+		return fresh, nil
 	}
 	if !expires.After(c.watermark) {
 		return false, nil
@@ -82,7 +110,7 @@ func (c *MemoryReplayCache) Use(_ context.Context, id NonceID, nc uint32, expire
 	}
 	c.ring[(c.head+c.n)%len(c.ring)] = id
 	c.n++
-	c.entries[id] = replayEntry{nc: nc, expires: expires}
+	c.entries[id] = replayEntry{max: nc, seen: 1, expires: expires}
 	return true, nil
 }
 
