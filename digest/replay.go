@@ -46,8 +46,8 @@ type MemoryReplayCache struct {
 }
 
 type replayEntry struct {
-	max     uint32    // highest count seen
-	seen    uint64    // bit i set: count max-i was used
+	max     uint32 // highest count seen
+	seen    uint64 // bit i set: count max-i was used
 	expires time.Time
 }
 
