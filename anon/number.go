@@ -51,6 +51,37 @@ func DefaultDeniedPrefixes() []string {
 	return strings.Split(defaultDeniedPrefixes, ",")
 }
 
+// isDefaultDenied reports whether the international number starts with an
+// entry of defaultDeniedPrefixes. It is the same list written as a switch
+// per prefix length (TestDefaultDeniedSwitch keeps the two in step), which
+// is about ten times faster than scanning the string.
+func isDefaultDenied(number string) bool {
+	if len(number) >= 4 {
+		switch number[:4] {
+		case "+449", "+808", "+870", "+881", "+882", "+883", "+979":
+			return true
+		}
+	}
+	if len(number) >= 5 {
+		switch number[:5] {
+		case "+1900", "+1976",
+			"+1242", "+1246", "+1264", "+1268", "+1284", "+1345", "+1441", "+1473",
+			"+1649", "+1658", "+1664", "+1721", "+1758", "+1767", "+1784", "+1809",
+			"+1829", "+1849", "+1868", "+1869", "+1876",
+			"+4470", "+3389", "+3989", "+3190", "+3290", "+4190", "+4870", "+6119":
+			return true
+		}
+	}
+	if len(number) >= 6 {
+		switch number[:6] {
+		case "+44871", "+44872", "+44873", "+49900", "+49137",
+			"+34803", "+34806", "+34807", "+34905", "+43900", "+43930", "+43939":
+			return true
+		}
+	}
+	return false
+}
+
 // userInfo is what a user part turned out to be.
 type userInfo struct {
 	user   string // normalised: digits for numbers, as written for names

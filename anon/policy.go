@@ -137,12 +137,8 @@ func (p *Policy) checkNumber(info userInfo) error {
 		return ErrNotE164
 	}
 	if !p.ReplaceDefaultDeniedPrefixes {
-		for rest := defaultDeniedPrefixes; rest != ""; {
-			var prefix string
-			prefix, rest, _ = cutComma(rest)
-			if hasNumberPrefix(info.number, prefix) {
-				return ErrPremiumRate
-			}
+		if isDefaultDenied(info.number) {
+			return ErrPremiumRate
 		}
 	}
 	for _, prefix := range p.DeniedPrefixes {
@@ -182,13 +178,4 @@ func (p *Policy) maxExtensionDigits() int {
 	default:
 		return n
 	}
-}
-
-func cutComma(s string) (before, after string, found bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == ',' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }
