@@ -117,7 +117,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	resp, status, err := h.issue(r, origin)
+	resp, status, err := h.issue(w, r, origin)
 	if err != nil {
 		h.refuse(w, r, status, err.Error())
 		return
@@ -147,7 +147,7 @@ func (h *Handler) preflight(w http.ResponseWriter, r *http.Request, origin strin
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (h *Handler) issue(r *http.Request, origin string) (IssueResponse, int, error) {
+func (h *Handler) issue(w http.ResponseWriter, r *http.Request, origin string) (IssueResponse, int, error) {
 	if h.Sealer == nil {
 		return IssueResponse{}, http.StatusInternalServerError, fmt.Errorf("%w: no sealer", ErrConfig)
 	}
@@ -164,7 +164,7 @@ func (h *Handler) issue(r *http.Request, origin string) (IssueResponse, int, err
 		return IssueResponse{}, http.StatusInternalServerError, fmt.Errorf("making subject: %w", err)
 	}
 	if h.Authorize != nil {
-		r.Body = http.MaxBytesReader(nil, r.Body, maxHookBody)
+		r.Body = http.MaxBytesReader(w, r.Body, maxHookBody)
 		if err := h.Authorize(r, &c); err != nil {
 			return IssueResponse{}, http.StatusForbidden, fmt.Errorf("refused by authorize hook: %w", err)
 		}

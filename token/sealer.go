@@ -76,7 +76,8 @@ type SealerConfig struct {
 }
 
 // Sealer seals and opens webdial call tokens: XChaCha20-Poly1305 under a
-// key ring, base64url without padding. A Sealer is safe for concurrent use.
+// key ring, base64url without padding. Make one with [NewSealer]; the zero
+// Sealer seals nothing and opens nothing. A Sealer is safe for concurrent use.
 //
 // Token layout, version 1:
 //
@@ -164,6 +165,9 @@ func (s *Sealer) Seal(c Claims) (string, error) {
 // SealClaims is [Sealer.Seal] that also returns the claims as sealed
 // (defaults filled, times truncated to seconds), equal to what Open returns.
 func (s *Sealer) SealClaims(c Claims) (string, Claims, error) {
+	if s == nil || s.keys[s.current] == nil {
+		return "", Claims{}, fmt.Errorf("%w: Sealer not made by NewSealer", ErrConfig)
+	}
 	if c.ID == "" {
 		var id [16]byte
 		if _, err := rand.Read(id[:]); err != nil {
@@ -263,6 +267,9 @@ func (s *Sealer) Open(ctx context.Context, tok string, audience string) (Claims,
 }
 
 func (s *Sealer) decrypt(tok string) (Claims, bool) {
+	if s == nil || s.enc == nil { // not made by NewSealer: holds no keys
+		return Claims{}, false
+	}
 	if len(tok) > maxTokenLen || s.enc.DecodedLen(len(tok)) < minRawLen {
 		return Claims{}, false
 	}
@@ -271,13 +278,7 @@ func (s *Sealer) decrypt(tok string) (Claims, bool) {
 	if strings.ContainsAny(tok, "\r\n") {
 		return Claims{}, false
 	}
-	var stack [1024]byte
-	var raw []byte
-	if n := s.enc.DecodedLen(len(tok)); n <= len(stack) {
-		raw = stack[:n]
-	} else {
-		raw = make([]byte, n)
-	}
+	raw := make([]byte, s.enc.DecodedLen(len(tok)))
 	n, err := s.enc.Decode(raw, []byte(tok))
 	if err != nil || n < minRawLen || raw[0] != tokenVersion {
 		return Claims{}, false

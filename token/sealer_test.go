@@ -339,3 +339,13 @@ func TestNewSealerConfig(t *testing.T) {
 		t.Fatalf("key not copied: %v", err)
 	}
 }
+
+func TestZeroSealer(t *testing.T) {
+	var s Sealer
+	if _, err := s.Seal(Claims{Audience: testAud}); !errors.Is(err, ErrConfig) {
+		t.Errorf("seal: %v", err)
+	}
+	if _, err := s.Open(context.Background(), "AQE", testAud); err != ErrInvalidToken {
+		t.Errorf("open: %v", err)
+	}
+}
