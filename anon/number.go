@@ -129,32 +129,52 @@ func classifyUser(user string, forced bool, maxExt int) (userInfo, error) {
 	if digits != n-plus || digits > maxNumberDigits+3 {
 		return userInfo{}, ErrNumber
 	}
-	// Compact "+1-900-555" into "+1900555" without a heap allocation
-	// unless separators forced a copy.
-	compact := user
-	if seps > 0 {
-		var buf [maxUserLength]byte
-		k := 0
+	// Find an international prefix (011 in NANP, 00 elsewhere) among
+	// the first digits, then compact "+1-900-555" or "011 1 900 555" into
+	// "+1900555" with at most one allocation.
+	var lead [3]byte
+	k := 0
+	for i := 0; i < len(user) && k < len(lead); i++ {
+		if isDigit(user[i]) {
+			lead[k] = user[i]
+			k++
+		}
+	}
+	intl, skip := plus == 1, 0
+	switch {
+	case intl:
+	case k == 3 && lead == [3]byte{'0', '1', '1'}:
+		intl, skip = true, 3
+	case k >= 2 && lead[0] == '0' && lead[1] == '0':
+		intl, skip = true, 2
+	}
+	number := user
+	if seps > 0 || skip > 0 {
+		var buf [maxUserLength + 1]byte
+		n := 0
+		if intl {
+			buf[n] = '+'
+			n++
+		}
 		for i := 0; i < len(user); i++ {
-			if !isVisualSeparator(user[i]) {
-				buf[k] = user[i]
-				k++
+			if c := user[i]; isDigit(c) {
+				if skip > 0 {
+					skip--
+					continue
+				}
+				buf[n] = c
+				n++
 			}
 		}
-		compact = string(buf[:k])
+		number = string(buf[:n])
 	}
-	d := compact[plus:]
-	switch {
-	case plus == 1:
-		return e164(compact, d)
-	case strings.HasPrefix(d, "011"): // NANP international prefix
-		return e164("+"+d[3:], d[3:])
-	case strings.HasPrefix(d, "00"): // ITU international prefix
-		return e164("+"+d[2:], d[2:])
-	case forced || digits > maxExt || isServiceCode(d):
-		return userInfo{user: d, number: d, pstn: true}, nil
+	if intl {
+		return e164(number, number[1:])
 	}
-	return userInfo{user: d}, nil // a short extension
+	if forced || digits > maxExt || isServiceCode(number) {
+		return userInfo{user: number, number: number, pstn: true}, nil
+	}
+	return userInfo{user: number}, nil // a short extension
 }
 
 // e164 checks an international number: 3 to 15 digits, no leading zero.
@@ -201,23 +221,19 @@ func hasNumberPrefix(number, prefix string) bool {
 	return digits > 0
 }
 
-// reservedTLDs are top labels that never name a public SIP service:
-// RFC 6761 special-use names, RFC 6762 .local, RFC 8375 home.arpa (and
-// all of .arpa), .internal (ICANN 2024), .onion, and common intranet
-// suffixes.
-const reservedTLDs = ",localhost,local,invalid,test,example,internal,arpa,onion,lan,home,corp,localdomain,intranet,private,"
-
 // isReservedHost reports whether host is a single label (an intranet name)
-// or ends in a reserved top label.
+// or ends in a top label that never names a public SIP service: RFC 6761
+// special-use names, RFC 6762 .local, RFC 8375 home.arpa (and all of
+// .arpa), .internal (ICANN 2024), .onion, and common intranet suffixes.
 func isReservedHost(host string) bool {
 	dot := strings.LastIndexByte(host, '.')
 	if dot < 0 {
 		return true
 	}
 	tld := host[dot+1:]
-	for rest := reservedTLDs[1:]; rest != ""; {
-		var name string
-		name, rest, _ = strings.Cut(rest, ",")
+	reservedTLDs := [...]string{"localhost", "local", "invalid", "test", "example", "internal",
+		"arpa", "onion", "lan", "home", "corp", "localdomain", "intranet", "private"}
+	for _, name := range reservedTLDs {
 		if equalFold(tld, name) {
 			return true
 		}
