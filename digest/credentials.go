@@ -84,72 +84,50 @@ func (c *credentials) field(key string) (uint16, *string) {
 // parseCredentials parses a "Digest ..." credentials value strictly:
 // scheme Digest (any case), known parameters at most once, bounded sizes,
 // and username, realm, nonce, uri and response all present. Unknown
-// parameters are ignored (RFC 7616 auth-param extensibility).
+// parameters are ignored (RFC 7616 auth-param extensibility). It is a
+// single pass over s because it runs on every authenticated request.
 func parseCredentials(s string, c *credentials) error {
 	*c = credentials{}
 	if len(s) > maxHeaderLen {
 		return fmt.Errorf("%w: header too long", ErrMalformed)
 	}
-	first := true
-	for i := 0; i < len(s); {
-		elem, next, err := nextElement(s, i)
-		if err != nil {
-			return err
-		}
-		i = next
-		if first {
-			scheme, rest, ok := splitScheme(elem)
-			if !ok || !strings.EqualFold(scheme, "Digest") {
-				return fmt.Errorf("%w: not a Digest credential", ErrMalformed)
-			}
-			first = false
-			if elem = rest; elem == "" {
-				continue
-			}
-		}
-		if elem == "" {
-			continue
-		}
-		if _, _, ok := splitScheme(elem); ok {
-			return fmt.Errorf("%w: more than one credential in one value", ErrMalformed)
-		}
-		key, value, err := parseParam(elem)
-		if err != nil {
-			return err
-		}
-		bit, dst := c.field(key)
-		if bit == 0 {
-			continue
-		}
-		if c.present&bit != 0 {
-			return fmt.Errorf("%w: duplicate parameter %s", ErrMalformed, strings.ToLower(key))
-		}
-		c.present |= bit
-		if bit != cpURI && len(value) > maxValueLen {
-			return fmt.Errorf("%w: parameter %s too long", ErrMalformed, strings.ToLower(key))
-		}
-		switch {
-		case dst != nil:
-			*dst = value
-		case bit == cpUserhash:
-			switch {
-			case strings.EqualFold(value, "true"):
-				c.userhash = true
-			case strings.EqualFold(value, "false"):
-			default:
-				return fmt.Errorf("%w: bad userhash", ErrMalformed)
-			}
-		case bit == cpUsernameStar:
-			// RFC 7616 §3.4.4 username* (RFC 8187 ext-value).
-			u, err := decodeExtValue(value)
-			if err != nil {
-				return err
-			}
-			c.username = u
-		}
+	i := skipOWS(s, 0)
+	j := scanToken(s, i)
+	if !strings.EqualFold(s[i:j], "Digest") || (j < len(s) && !isOWS(s[j])) {
+		return fmt.Errorf("%w: not a Digest credential", ErrMalformed)
 	}
-	if first {
-		return fmt.Errorf("%w: empty", ErrMalformed)
+	i = j
+	needComma := false
+	for {
+		// Empty list elements (",,") are allowed, RFC 9110 §5.6.1.
+		i = skipOWS(s, i)
+		for i < len(s) && s[i] == ',' {
+			needComma = false
+			i = skipOWS(s, i+1)
+		}
+		if i == len(s) {
+			break
+		}
+		if needComma {
+			return fmt.Errorf("%w: expected comma", ErrMalformed)
+		}
+		k := scanToken(s, i)
+		key := s[i:k]
+		i = skipOWS(s, k)
+		if key == "" || i == len(s) || s[i] != '=' {
+			// Also catches a second scheme ("..., Digest x=y").
+			return fmt.Errorf("%w: bad parameter", ErrMalformed)
+		}
+		i = skipOWS(s, i+1)
+		var value string
+		var err error
+		if value, i, err = scanValue(s, i); err != nil {
+			return err
+		}
+		needComma = true
+		if err := c.set(key, value); err != nil {
+			return err
+		}
 	}
 	if c.present&cpUsername != 0 && c.present&cpUsernameStar != 0 {
 		return fmt.Errorf("%w: both username and username*", ErrMalformed)
@@ -162,6 +140,92 @@ func parseCredentials(s string, c *credentials) error {
 		return fmt.Errorf("%w: missing parameter", ErrMalformed)
 	}
 	return nil
+}
+
+// set stores one parameter, rejecting duplicates.
+func (c *credentials) set(key, value string) error {
+	bit, dst := c.field(key)
+	if bit == 0 {
+		return nil
+	}
+	if c.present&bit != 0 {
+		return fmt.Errorf("%w: duplicate parameter %s", ErrMalformed, strings.ToLower(key))
+	}
+	c.present |= bit
+	if bit != cpURI && len(value) > maxValueLen {
+		return fmt.Errorf("%w: parameter %s too long", ErrMalformed, strings.ToLower(key))
+	}
+	switch {
+	case dst != nil:
+		*dst = value
+	case bit == cpUserhash:
+		switch {
+		case strings.EqualFold(value, "true"):
+			c.userhash = true
+		case strings.EqualFold(value, "false"):
+		default:
+			return fmt.Errorf("%w: bad userhash", ErrMalformed)
+		}
+	case bit == cpUsernameStar:
+		// RFC 7616 §3.4.4 username* (RFC 8187 ext-value).
+		u, err := decodeExtValue(value)
+		if err != nil {
+			return err
+		}
+		c.username = u
+	}
+	return nil
+}
+
+func skipOWS(s string, i int) int {
+	for i < len(s) && isOWS(s[i]) {
+		i++
+	}
+	return i
+}
+
+func scanToken(s string, i int) int {
+	for i < len(s) && isTchar(s[i]) {
+		i++
+	}
+	return i
+}
+
+// scanValue reads a quoted-string or, tolerantly, an unquoted run of
+// visible characters other than comma and quote (so unquoted base64
+// nonces work), and returns the value and the index after it.
+func scanValue(s string, i int) (string, int, error) {
+	if i == len(s) {
+		return "", i, fmt.Errorf("%w: empty value", ErrMalformed)
+	}
+	if s[i] != '"' {
+		j := i
+		for j < len(s) && s[j] > 0x20 && s[j] != ',' && s[j] != '"' && s[j] != 0x7f {
+			j++
+		}
+		if j == i || (j < len(s) && !isOWS(s[j]) && s[j] != ',') {
+			return "", j, fmt.Errorf("%w: bad token value", ErrMalformed)
+		}
+		return s[i:j], j, nil
+	}
+	start := i + 1
+	escaped := false
+	for j := start; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '"':
+			if !escaped {
+				return s[start:j], j + 1, nil
+			}
+			v, err := unquote(s[i : j+1])
+			return v, j + 1, err
+		case c == '\\':
+			escaped = true
+			j++
+		case (c < 0x20 && c != '\t') || c == 0x7f:
+			return "", j, fmt.Errorf("%w: control character in quoted-string", ErrMalformed)
+		}
+	}
+	return "", len(s), fmt.Errorf("%w: unterminated quoted-string", ErrMalformed)
 }
 
 // decodeExtValue decodes an RFC 8187 ext-value (charset, an optional

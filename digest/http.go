@@ -31,10 +31,11 @@ func UsernameFromContext(ctx context.Context) (string, bool) {
 // next through [UsernameFromContext].
 func (s *Server) Require(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req := Request{
-			Method:        r.Method,
-			URI:           r.RequestURI,
-			Authorization: SelectCredentials(r.Header.Values("Authorization"), s.realm),
+		req := Request{Method: r.Method, URI: r.RequestURI}
+		if vs := r.Header.Values("Authorization"); len(vs) == 1 {
+			req.Authorization = vs[0] // the common case: parse it once, in Verify
+		} else {
+			req.Authorization = SelectCredentials(vs, s.realm)
 		}
 		if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 			req.ClientAddr = ap.Addr().Unmap()

@@ -47,6 +47,7 @@ type scratch struct {
 	buf  []byte
 	macs []hash.Hash
 	raw  [nonceRawLen]byte
+	tag  [sha256.Size]byte // here, not on the stack: Sum through an interface would move it to the heap
 }
 
 func (s *Server) getScratch() *scratch {
@@ -97,8 +98,7 @@ func (s *Server) newNonce(addr netip.Addr) string {
 	raw[1] = s.keys[0].id
 	binary.BigEndian.PutUint64(raw[2:10], uint64(s.now().Unix()))
 	rand.Read(raw[10:22]) // never returns an error (crypto/rand, Go 1.24+)
-	var tag [sha256.Size]byte
-	copy(raw[nonceTagOffset:], s.nonceTag(sc, 0, raw, addr, tag[:]))
+	copy(raw[nonceTagOffset:], s.nonceTag(sc, 0, raw, addr, sc.tag[:]))
 	return base64.RawURLEncoding.EncodeToString(raw)
 }
 
@@ -117,14 +117,13 @@ func (s *Server) checkNonce(sc *scratch, nonce string, addr netip.Addr) (time.Ti
 	if err != nil || n != nonceRawLen || raw[0] != nonceVersion {
 		return time.Time{}, id, ErrInvalidNonce
 	}
-	var tag [sha256.Size]byte
 	ok := false
 	for k := range s.keys {
 		// Several keys may share an id byte; try each candidate.
 		if s.keys[k].id != raw[1] {
 			continue
 		}
-		if hmac.Equal(s.nonceTag(sc, k, raw, addr, tag[:])[:16], raw[nonceTagOffset:]) {
+		if hmac.Equal(s.nonceTag(sc, k, raw, addr, sc.tag[:])[:16], raw[nonceTagOffset:]) {
 			ok = true
 			break
 		}

@@ -23,13 +23,19 @@ const (
 
 func isOWS(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
+// RFC 9110 tchar (ALPHA, DIGIT and !#$%&'*+-.^_`|~) as a 128-bit set,
+// so the hot-path test is a shift and a mask.
+const (
+	tcharLo uint64 = 0x03ff6cfa00000000 // bytes 0..63
+	tcharHi uint64 = 0x57ffffffc7fffffe // bytes 64..127
+)
+
 // isTchar reports whether c is an RFC 9110 token character.
 func isTchar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
+	if c < 64 {
+		return tcharLo>>c&1 != 0
 	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+	return c < 128 && tcharHi>>(c-64)&1 != 0
 }
 
 func trimOWS(s string) string {

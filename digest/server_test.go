@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/netip"
 	"strings"
 	"testing"
@@ -284,5 +285,30 @@ func TestSelectCredentials(t *testing.T) {
 	}
 	if got := SelectCredentials([]string{a}, "three"); got != "" {
 		t.Fatalf("got %q", got)
+	}
+}
+
+func TestLogsNoSecrets(t *testing.T) {
+	var buf strings.Builder
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h := sipHarness(t, Config{Logger: logger, Algorithms: []Algorithm{MD5}})
+	ch := h.challenge(t, 0)
+	bad := oracleCredentials(t, ch, "alice", "s3cr3t!", "REGISTER", "sip:example.com", nil, 1)
+	for _, r := range []Request{
+		{Method: "REGISTER", URI: "sip:other", Authorization: bad.String()},
+		{Method: "INVITE", URI: "sip:example.com", Authorization: bad.String()},
+	} {
+		if _, err := h.srv.Verify(t.Context(), r); err == nil {
+			t.Fatal("expected failure")
+		}
+	}
+	out := buf.String()
+	if !strings.Contains(out, "digest verification failed") {
+		t.Fatalf("nothing logged: %q", out)
+	}
+	for _, secret := range []string{bad.Response, "s3cr3t!", "aef266ec5edbe0f92f89c67ccd621aa5", string(testKey)} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("log contains a secret %q: %s", secret, out)
+		}
 	}
 }
