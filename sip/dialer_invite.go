@@ -1,0 +1,429 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	sipmsg "github.com/emiago/sipgo/sip"
+)
+
+// DialRequest describes one outbound call for [Dialer.Dial].
+type DialRequest struct {
+	// Target is the Request-URI, e.g. "sip:echo@127.0.0.1:5090". The
+	// caller has already checked it against its policy. Required.
+	Target string
+	// From is the caller identity as a SIP URI or name-addr, e.g.
+	// `"Visitor" <sip:anonymous.x1@anonymous.invalid>`. If empty,
+	// <sip:anonymous@anonymous.invalid> (RFC 3323).
+	From string
+	// Proxy is an optional outbound proxy, "host:port" or a SIP URI. The
+	// INVITE goes there with a pre-loaded Route (loose routing); the
+	// Request-URI stays Target.
+	Proxy string
+	// Username and Password are the server-held credentials used to
+	// answer 401 (Authorization) and 407 (Proxy-Authorization)
+	// challenges, each realm at most once per call. If Username is
+	// empty, challenges are not answered and Dial fails with
+	// ErrAuthFailed.
+	Username string
+	Password string
+	// Realm, if set, is the only realm whose challenges are answered, so
+	// that a stranger on the path cannot obtain a digest to attack.
+	Realm string
+	// SDP is the offer (plain RTP/AVP). Required.
+	SDP []byte
+	// OnProgress, if set, receives each provisional response above 100
+	// (180 Ringing, 183 Session Progress with early SDP). It is called
+	// on Dial's goroutine, so it must not block for long.
+	OnProgress func(Progress)
+}
+
+// dialogBase is what every request of one call shares.
+type dialogBase struct {
+	callID     string
+	localTag   string
+	from       *sipmsg.FromHeader
+	inviteCSeq uint32
+	transport  string
+}
+
+// invite is one Dial in progress.
+type invite struct {
+	dialogBase
+	target    sipmsg.Uri
+	contact   *sipmsg.ContactHeader
+	userAgent string
+	route     *sipmsg.Uri // pre-loaded outbound proxy route
+	sdp       []byte
+	req       *sipmsg.Request // current INVITE (one per auth round)
+	early     []byte
+	auth      *authState
+}
+
+func (d *Dialer) newInvite(r DialRequest) (*invite, error) {
+	inv := &invite{sdp: r.SDP, contact: d.contact(), userAgent: d.cfg.UserAgent}
+	if len(r.SDP) == 0 {
+		return nil, fmt.Errorf("%w: empty SDP offer", ErrBadDialRequest)
+	}
+	if err := parseSIPURI(r.Target, &inv.target); err != nil {
+		return nil, fmt.Errorf("%w: Target: %v", ErrBadDialRequest, err)
+	}
+	from := r.From
+	if from == "" {
+		from = "<sip:anonymous@anonymous.invalid>"
+	}
+	fh := &sipmsg.FromHeader{Params: sipmsg.NewParams()}
+	name, err := sipmsg.ParseAddressValue(from, &fh.Address, &fh.Params)
+	if err != nil || (fh.Address.Scheme != "sip" && fh.Address.Scheme != "sips") || fh.Address.Host == "" {
+		return nil, fmt.Errorf("%w: From %q is not a SIP URI or name-addr", ErrBadDialRequest, from)
+	}
+	fh.DisplayName = name
+	inv.localTag = sipmsg.GenerateTagN(16)
+	fh.Params.Add("tag", inv.localTag)
+	inv.from = fh
+	if r.Proxy != "" {
+		p := r.Proxy
+		if !strings.HasPrefix(strings.ToLower(p), "sip:") {
+			p = "sip:" + p
+		}
+		var u sipmsg.Uri
+		if err := parseSIPURI(p, &u); err != nil {
+			return nil, fmt.Errorf("%w: Proxy: %v", ErrBadDialRequest, err)
+		}
+		if u.UriParams == nil {
+			u.UriParams = sipmsg.NewParams()
+		}
+		if !u.UriParams.Has("lr") {
+			u.UriParams.Add("lr", "")
+		}
+		inv.route = &u
+	}
+	id, err := uuid.NewRandom()
+	if err != nil {
+		return nil, fmt.Errorf("sip: call-id: %w", err)
+	}
+	inv.callID = id.String()
+	inv.inviteCSeq = 1
+	inv.transport = "UDP"
+	if r.Username != "" {
+		inv.auth = newAuthState(r.Username, r.Password, r.Realm)
+	}
+	inv.req = inv.build(nil)
+	return inv, nil
+}
+
+// parseSIPURI accepts only sip: URIs with a host (sips needs TLS, which
+// the dialer does not offer).
+func parseSIPURI(s string, u *sipmsg.Uri) error {
+	if strings.ContainsAny(s, "\r\n<> ") {
+		return errors.New("not a bare SIP URI")
+	}
+	if err := sipmsg.ParseUri(s, u); err != nil {
+		return err
+	}
+	if u.Scheme != "sip" || u.Host == "" {
+		return fmt.Errorf("%q is not a sip: URI with a host", s)
+	}
+	return nil
+}
+
+// build makes the INVITE for the current CSeq with the given auth lines.
+func (inv *invite) build(creds []credential) *sipmsg.Request {
+	req := sipmsg.NewRequest(sipmsg.INVITE, *inv.target.Clone())
+	if inv.route != nil {
+		req.AppendHeader(&sipmsg.RouteHeader{Address: *inv.route.Clone()})
+	}
+	maxFwd := sipmsg.MaxForwardsHeader(70)
+	req.AppendHeader(&maxFwd)
+	req.AppendHeader(sipmsg.HeaderClone(inv.from))
+	req.AppendHeader(&sipmsg.ToHeader{Address: sipmsg.Uri{Scheme: inv.target.Scheme,
+		User: inv.target.User, Host: inv.target.Host, Port: inv.target.Port}, Params: sipmsg.NewParams()})
+	callID := sipmsg.CallIDHeader(inv.callID)
+	req.AppendHeader(&callID)
+	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: inv.inviteCSeq, MethodName: sipmsg.INVITE})
+	req.AppendHeader(inv.contact.Clone())
+	for _, c := range creds {
+		req.AppendHeader(sipmsg.NewHeader(c.header, c.value))
+	}
+	req.SetBody(inv.sdp)
+	req.AppendHeader(sipmsg.NewHeader("Content-Type", "application/sdp"))
+	req.AppendHeader(sipmsg.NewHeader("Allow", allowMethods))
+	req.AppendHeader(sipmsg.NewHeader("User-Agent", inv.userAgent))
+	req.SetTransport(inv.transport)
+	return req
+}
+
+// Dial places a call: it sends the INVITE (answering 401/407 at most
+// once per realm), reports provisional responses to req.OnProgress, and
+// returns once a 2xx has arrived and been ACKed.
+//
+// A non-2xx final response returns a [*CallError] (errors.Is ErrRejected,
+// ErrBusy, ErrAuthFailed). If ctx ends first, or RingTimeout elapses, or
+// the Dialer is closed, the INVITE is cancelled and Dial returns ctx's
+// error, ErrRingTimeout or ErrDialerClosed at once; the CANCEL and the
+// wait for 487 continue in the background (bounded, ended by Close), and
+// a 2xx that races the CANCEL is ACKed and released with BYE.
+func (d *Dialer) Dial(ctx context.Context, req DialRequest) (*Call, error) {
+	inv, err := d.newInvite(req)
+	if err != nil {
+		return nil, err
+	}
+	if !d.track() {
+		return nil, ErrDialerClosed
+	}
+	defer d.wg.Done()
+
+	dctx, dcancel := context.WithCancelCause(ctx)
+	defer dcancel(nil)
+	stop := context.AfterFunc(d.ctx, func() { dcancel(ErrDialerClosed) })
+	defer stop()
+	rctx, rcancel := context.WithTimeoutCause(dctx, d.cfg.RingTimeout, ErrRingTimeout)
+	defer rcancel()
+
+	log := d.log.With("call_id", inv.callID)
+	log.Info("dialing", "target", inv.target.String())
+	for attempt := 1; ; attempt++ {
+		tx, err := d.cli.TransactionRequest(rctx, inv.req, d.reqOpt)
+		if err != nil {
+			return nil, fmt.Errorf("%w: send INVITE: %w", ErrNoResponse, err)
+		}
+		res, provisional, err := inv.await(rctx, tx, req.OnProgress)
+		if err != nil {
+			// Context ended before a final response: cancel.
+			cause := context.Cause(rctx)
+			d.startCancel(inv, tx, provisional)
+			log.Info("dial cancelled", "cause", cause)
+			if errors.Is(cause, ErrRingTimeout) || errors.Is(cause, ErrDialerClosed) {
+				return nil, cause
+			}
+			return nil, ctx.Err()
+		}
+		if res == nil {
+			tx.Terminate()
+			return nil, fmt.Errorf("%w: %w", ErrNoResponse, tx.Err())
+		}
+		if res.IsSuccess() {
+			c, err := d.establish(inv, tx, res)
+			if err != nil {
+				return nil, err
+			}
+			log.Info("call answered", "status", res.StatusCode)
+			return c, nil
+		}
+		if (res.StatusCode == 401 || res.StatusCode == 407) && attempt < maxInviteAttempts {
+			creds, err := inv.answerChallenge(res)
+			if err == nil {
+				log.Debug("answering challenge", "status", res.StatusCode)
+				inv.inviteCSeq++
+				inv.req = inv.build(creds)
+				continue
+			}
+			log.Info("call refused: authentication", "status", res.StatusCode, "reason", err)
+			return nil, &CallError{StatusCode: res.StatusCode, Reason: res.Reason, authFailed: true}
+		}
+		log.Info("call rejected", "status", res.StatusCode, "reason", res.Reason)
+		return nil, &CallError{StatusCode: res.StatusCode, Reason: res.Reason}
+	}
+}
+
+// await reads the INVITE transaction until a final response (returned),
+// the transaction's end (nil response, nil error), or ctx's end (error).
+// provisional reports whether a 1xx arrived (CANCEL is then allowed).
+func (inv *invite) await(ctx context.Context, tx sipmsg.ClientTransaction, onProgress func(Progress)) (res *sipmsg.Response, provisional bool, err error) {
+	for {
+		select {
+		case r := <-tx.Responses():
+			if !r.IsProvisional() {
+				return r, provisional, nil
+			}
+			provisional = true
+			if r.StatusCode == 100 {
+				continue
+			}
+			p := Progress{StatusCode: r.StatusCode, Reason: r.Reason}
+			if isSDP(r) {
+				p.SDP = append([]byte(nil), r.Body()...)
+				inv.early = p.SDP
+			}
+			if onProgress != nil {
+				onProgress(p)
+			}
+		case <-tx.Done():
+			return nil, provisional, nil
+		case <-ctx.Done():
+			return nil, provisional, ctx.Err()
+		}
+	}
+}
+
+func isSDP(m *sipmsg.Response) bool {
+	if len(m.Body()) == 0 {
+		return false
+	}
+	ct := m.GetHeader("Content-Type")
+	return ct != nil && strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct.Value())), "application/sdp")
+}
+
+// establish ACKs the 2xx and turns it into a registered Call.
+func (d *Dialer) establish(inv *invite, tx sipmsg.ClientTransaction, res *sipmsg.Response) (*Call, error) {
+	c := d.newCall(inv.dialogBase, res)
+	c.earlySDP = inv.early
+	c.remoteSDP = append([]byte(nil), res.Body()...)
+	tx.OnRetransmission(c.on2xxRetransmission)
+	if err := c.sendAck(); err != nil {
+		// The peer will retransmit the 2xx; a later ACK may still work,
+		// but the caller cannot rely on this call.
+		tx.Terminate()
+		d.releaseFork(inv.dialogBase, res)
+		return nil, fmt.Errorf("sip: send ACK: %w", err)
+	}
+	if !d.addCall(c) {
+		d.hangupInBackground(c, EndDialerClosed)
+		return nil, ErrDialerClosed
+	}
+	c.maxTimer = time.AfterFunc(d.cfg.MaxDuration, c.onMaxDuration)
+	return c, nil
+}
+
+// newCall builds the dialog state of a 2xx (RFC 3261 §12.1.2).
+func (d *Dialer) newCall(base dialogBase, res *sipmsg.Response) *Call {
+	c := &Call{d: d, dialogBase: base, done: make(chan struct{}), cseq: base.inviteCSeq}
+	c.log = d.log.With("call_id", base.callID)
+	if to := res.To(); to != nil {
+		c.to = sipmsg.HeaderClone(to).(*sipmsg.ToHeader)
+		c.remoteTag, _ = to.Params.Get("tag")
+	}
+	if ct := res.Contact(); ct != nil {
+		c.target = *ct.Address.Clone()
+	} else if to := res.To(); to != nil {
+		c.target = *to.Address.Clone()
+	}
+	rrs := res.GetHeaders("Record-Route")
+	for i := len(rrs) - 1; i >= 0; i-- {
+		if rr, ok := rrs[i].(*sipmsg.RecordRouteHeader); ok {
+			c.routes = append(c.routes, *rr.Address.Clone())
+			continue
+		}
+		var u sipmsg.Uri
+		var params sipmsg.HeaderParams
+		if _, err := sipmsg.ParseAddressValue(rrs[i].Value(), &u, &params); err == nil {
+			c.routes = append(c.routes, u)
+		}
+	}
+	return c
+}
+
+func (c *Call) sendAck() error {
+	ack := c.buildRequest(sipmsg.ACK, c.inviteCSeq)
+	if err := c.d.cli.WriteRequest(ack, c.d.reqOpt); err != nil {
+		return err
+	}
+	c.ack = ack
+	return nil
+}
+
+// releaseFork ACKs and then BYEs a 2xx the dialer does not want (a
+// second fork, or an answer that raced our CANCEL), so no call leaks.
+func (d *Dialer) releaseFork(base dialogBase, res *sipmsg.Response) {
+	c := d.newCall(base, res)
+	if err := c.sendAck(); err != nil {
+		c.log.Debug("ACK of unwanted 2xx failed", "error", err)
+	}
+	d.hangupInBackground(c, EndLocalHangup)
+}
+
+// hangupInBackground BYEs a call that was never registered. The caller
+// must itself be tracked (d.wg above zero), so this Add is safe.
+func (d *Dialer) hangupInBackground(c *Call, cause EndCause) {
+	c.mu.Lock()
+	c.cause = cause
+	c.mu.Unlock()
+	close(c.done)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), closeByeTimeout)
+		defer cancel()
+		if err := c.sendBye(ctx); err != nil {
+			c.log.Debug("BYE of unwanted 2xx failed", "error", err)
+		}
+	}()
+}
+
+// startCancel cancels a pending INVITE in the background (RFC 3261 §9.1).
+func (d *Dialer) startCancel(inv *invite, tx sipmsg.ClientTransaction, provisional bool) {
+	d.wg.Add(1) // Dial's own tracking keeps the counter above zero
+	go func() {
+		defer d.wg.Done()
+		defer tx.Terminate()
+		if !provisional && !d.awaitProvisional(inv, tx) {
+			return
+		}
+		cancelTx, err := d.cli.TransactionRequest(context.Background(), newCancel(inv.req), d.reqOpt)
+		if err != nil {
+			d.log.Debug("send CANCEL failed", "call_id", inv.callID, "error", err)
+			return
+		}
+		defer cancelTx.Terminate()
+		timer := time.NewTimer(finalWait)
+		defer timer.Stop()
+		for {
+			select {
+			case <-cancelTx.Responses(): // 200 to the CANCEL; keep waiting for 487
+			case r := <-tx.Responses():
+				if r.IsProvisional() {
+					continue
+				}
+				if r.IsSuccess() {
+					d.releaseFork(inv.dialogBase, r)
+				}
+				return
+			case <-tx.Done():
+				return
+			case <-timer.C:
+				return
+			case <-d.ctx.Done():
+				return
+			}
+		}
+	}()
+}
+
+// awaitProvisional waits (bounded) until CANCEL may be sent; false if
+// the INVITE was settled meanwhile (final response or no response).
+func (d *Dialer) awaitProvisional(inv *invite, tx sipmsg.ClientTransaction) bool {
+	timer := time.NewTimer(provisionalWait)
+	defer timer.Stop()
+	select {
+	case r := <-tx.Responses():
+		if r.IsSuccess() {
+			d.releaseFork(inv.dialogBase, r)
+		}
+		return r.IsProvisional()
+	case <-tx.Done():
+	case <-timer.C:
+	case <-d.ctx.Done():
+	}
+	return false
+}
+
+// newCancel builds the CANCEL for an INVITE (RFC 3261 §9.1): same
+// Request-URI, top Via, From, To, Call-ID, CSeq number and Route.
+func newCancel(inv *sipmsg.Request) *sipmsg.Request {
+	req := sipmsg.NewRequest(sipmsg.CANCEL, *inv.Recipient.Clone())
+	req.AppendHeader(sipmsg.HeaderClone(inv.Via()))
+	sipmsg.CopyHeaders("Route", inv, req)
+	maxFwd := sipmsg.MaxForwardsHeader(70)
+	req.AppendHeader(&maxFwd)
+	req.AppendHeader(sipmsg.HeaderClone(inv.From()))
+	req.AppendHeader(sipmsg.HeaderClone(inv.To()))
+	req.AppendHeader(sipmsg.HeaderClone(inv.CallID()))
+	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: sipmsg.CANCEL})
+	req.SetTransport(inv.Transport())
+	return req
+}

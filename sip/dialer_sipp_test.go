@@ -1,0 +1,156 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestDialerAnsweredLocalBye(t *testing.T) {
+	uas := dialerStartUAS(t, "uas_answer.xml", 1)
+	base := runtime.NumGoroutine()
+	d := newDialerForTest(t, DialerConfig{})
+
+	var progress []Progress
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := d.Dial(ctx, DialRequest{Target: uas.Target, SDP: dialerOffer,
+		OnProgress: func(p Progress) { progress = append(progress, p) }})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	if !dialerSDPHasMedia(c.RemoteSDP()) || !strings.Contains(string(c.RemoteSDP()), "o=sipp") {
+		t.Fatalf("remote SDP = %q", c.RemoteSDP())
+	}
+	if len(progress) != 1 || progress[0].StatusCode != 180 || progress[0].SDP != nil {
+		t.Fatalf("progress = %+v, want one 180 without SDP", progress)
+	}
+	if c.Cause() != EndNone {
+		t.Fatalf("Cause = %v before hangup", c.Cause())
+	}
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatalf("Hangup: %v", err)
+	}
+	dialerWaitDone(t, c)
+	if c.Cause() != EndLocalHangup {
+		t.Fatalf("Cause = %v, want local hangup", c.Cause())
+	}
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatalf("second Hangup: %v", err)
+	}
+	uas.waitOK(t)
+	if err := d.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	dialerWaitGoroutines(t, base)
+}
+
+func TestDialerRemoteBye(t *testing.T) {
+	uas := dialerStartUAS(t, "uas_remote_bye.xml", 1)
+	d := newDialerForTest(t, DialerConfig{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := d.Dial(ctx, DialRequest{Target: uas.Target, SDP: dialerOffer,
+		From: `"Visitor" <sip:anonymous.abc@anonymous.invalid>`})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	dialerWaitDone(t, c)
+	if c.Cause() != EndRemoteHangup {
+		t.Fatalf("Cause = %v, want remote hangup", c.Cause())
+	}
+	uas.waitOK(t)
+}
+
+func TestDialerProgressEarlySDP(t *testing.T) {
+	uas := dialerStartUAS(t, "uas_progress.xml", 1)
+	d := newDialerForTest(t, DialerConfig{})
+	var mu sync.Mutex
+	var progress []Progress
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := d.Dial(ctx, DialRequest{Target: uas.Target, SDP: dialerOffer,
+		OnProgress: func(p Progress) { mu.Lock(); progress = append(progress, p); mu.Unlock() }})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	mu.Lock()
+	got := append([]Progress(nil), progress...)
+	mu.Unlock()
+	if len(got) != 2 || got[0].StatusCode != 180 || got[0].SDP != nil ||
+		got[1].StatusCode != 183 || got[1].Reason != "Session Progress" || !strings.Contains(string(got[1].SDP), "s=early") {
+		t.Fatalf("progress = %+v, want 180 then 183 with early SDP", got)
+	}
+	if !strings.Contains(string(c.EarlySDP()), "s=early") || strings.Contains(string(c.RemoteSDP()), "s=early") {
+		t.Fatalf("early SDP %q, final %q", c.EarlySDP(), c.RemoteSDP())
+	}
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatalf("Hangup: %v", err)
+	}
+	uas.waitOK(t)
+}
+
+func TestDialerCancelBeforeAnswer(t *testing.T) {
+	uas := dialerStartUAS(t, "uas_ring_cancel.xml", 1)
+	base := runtime.NumGoroutine()
+	d := newDialerForTest(t, DialerConfig{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ringing := make(chan struct{})
+	var once sync.Once
+	errc := make(chan error, 1)
+	go func() {
+		_, err := d.Dial(ctx, DialRequest{Target: uas.Target, SDP: dialerOffer,
+			OnProgress: func(p Progress) { once.Do(func() { close(ringing) }) }})
+		errc <- err
+	}()
+	select {
+	case <-ringing:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no 180 Ringing")
+	}
+	cancel()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Dial error = %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Dial did not return after cancel")
+	}
+	uas.waitOK(t) // sipp saw CANCEL, sent 487 and got its ACK
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	dialerWaitGoroutines(t, base)
+}
+
+func TestDialerRingTimeout(t *testing.T) {
+	uas := dialerStartUAS(t, "uas_ring_cancel.xml", 1)
+	d := newDialerForTest(t, DialerConfig{RingTimeout: 300 * time.Millisecond})
+	_, err := d.Dial(context.Background(), DialRequest{Target: uas.Target, SDP: dialerOffer})
+	if !errors.Is(err, ErrRingTimeout) {
+		t.Fatalf("Dial error = %v, want ErrRingTimeout", err)
+	}
+	uas.waitOK(t)
+}
+
+func TestDialerBusy(t *testing.T) {
+	uas := dialerStartUAS(t, "uas_busy.xml", 1)
+	d := newDialerForTest(t, DialerConfig{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := d.Dial(ctx, DialRequest{Target: uas.Target, SDP: dialerOffer})
+	var ce *CallError
+	if !errors.As(err, &ce) || ce.StatusCode != 486 || ce.Reason != "Busy Here" {
+		t.Fatalf("Dial error = %#v, want *CallError 486 Busy Here", err)
+	}
+	if !errors.Is(err, ErrRejected) || !errors.Is(err, ErrBusy) || errors.Is(err, ErrAuthFailed) {
+		t.Fatalf("error classes wrong for %v", err)
+	}
+	uas.waitOK(t)
+}
