@@ -1,0 +1,178 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"time"
+
+	sipgosip "github.com/emiago/sipgo/sip"
+
+	"github.com/webdial/webdial/anon"
+)
+
+// byeTimeout bounds each BYE the B2BUA sends when a call ends.
+const byeTimeout = 5 * time.Second
+
+// bridge connects an admitted INVITE to a new outbound leg placed with the
+// Dialer. The outbound leg is a new call (own Call-ID, tags, Via; no
+// header of the inbound request is copied except the SDP body), so
+// identity headers sent by the caller never reach the callee. Provisional
+// responses (180, 183 with SDP) are relayed, CANCEL from the caller
+// cancels the outbound INVITE, and BYE on either leg ends the other.
+// re-INVITEs are refused with 488 (see handleInvite): media is not
+// renegotiated across the legs.
+func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c caller, dest anon.Destination, src netip.AddrPort) {
+	rec := CallRecord{Event: RecordStart, ID: req.CallID().Value(), Class: c.class, Caller: c.identity,
+		Destination: dest.String(), Source: src, Start: st.now()}
+	st.record(rec)
+	end := func(status int, cause string) {
+		rec.Event, rec.Status, rec.Cause, rec.End = RecordEnd, status, cause, st.now()
+		if !rec.Answer.IsZero() {
+			rec.Duration = rec.End.Sub(rec.Answer)
+		}
+		st.record(rec)
+	}
+
+	in, err := st.dlgUA.ReadInvite(req, tx)
+	if err != nil {
+		_ = tx.Respond(st.response(req, 400, "Bad Request"))
+		end(400, CauseUnavailable)
+		return
+	}
+	st.dlgs.add(in.ID, &bridgedCall{in: in})
+	defer st.dlgs.remove(in.ID)
+	_ = in.Respond(100, "Trying", nil)
+
+	route, err := st.router.Route(in.Context(), RouteRequest{Class: c.class, Caller: c.identity, Destination: dest, Source: src})
+	if err != nil {
+		code, reason, cause := errRouteStatus(err)
+		_ = in.Respond(code, reason, nil)
+		end(code, cause)
+		return
+	}
+	if st.dialer == nil {
+		_ = in.Respond(503, "Service Unavailable", nil)
+		end(503, CauseUnavailable)
+		return
+	}
+	from := route.From
+	if from == "" {
+		from = c.fromURI
+	}
+	ringCtx, cancelRing := context.WithTimeout(in.Context(), st.lim.RingTimeout)
+	stopOnShutdown := context.AfterFunc(st.ctx, cancelRing)
+	out, err := st.dialer.Dial(ringCtx, DialRequest{
+		Target: route.Target, From: from, Proxy: route.Proxy,
+		Username: route.Username, Password: route.Password, Realm: route.Realm,
+		SDP: req.Body(),
+		OnProgress: func(p Progress) {
+			if p.StatusCode == 100 {
+				return
+			}
+			if p.SDP != nil {
+				_ = in.Respond(p.StatusCode, p.Reason, p.SDP, sipgosip.NewHeader("Content-Type", "application/sdp"))
+			} else {
+				_ = in.Respond(p.StatusCode, p.Reason, nil)
+			}
+		},
+	})
+	ringTimedOut := errors.Is(ringCtx.Err(), context.DeadlineExceeded)
+	stopOnShutdown()
+	cancelRing()
+	if err != nil {
+		code, reason, cause := st.dialFailure(in.Context(), err, ringTimedOut)
+		if code != 0 {
+			_ = in.Respond(code, reason, nil)
+		}
+		end(code, cause)
+		return
+	}
+
+	rec.Event, rec.Answer, rec.Status = RecordAnswer, st.now(), 200
+	st.record(rec)
+	if err := in.RespondSDP(out.RemoteSDP()); err != nil {
+		// No ACK (or the caller vanished): end the outbound leg too.
+		hangup(out.Hangup)
+		end(200, CauseUnavailable)
+		return
+	}
+
+	maxDur := time.NewTimer(st.lim.MaxDuration)
+	defer maxDur.Stop()
+	var cause string
+	select {
+	case <-in.Context().Done():
+		cause = CauseCallerHangup
+		hangup(out.Hangup)
+	case <-out.Done():
+		cause = CauseCalleeHangup
+		if out.Cause() == EndMaxDuration {
+			cause = CauseMaxDuration
+		}
+		hangup(in.Bye)
+	case <-maxDur.C:
+		cause = CauseMaxDuration
+		hangup(out.Hangup)
+		hangup(in.Bye)
+	case <-st.ctx.Done():
+		cause = CauseShutdown
+		hangup(out.Hangup)
+		hangup(in.Bye)
+	}
+	end(200, cause)
+}
+
+// hangup sends one BYE with a bounded wait.
+func hangup(bye func(context.Context) error) {
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer cancel()
+	_ = bye(ctx)
+}
+
+// dialFailure maps a failed outbound leg to the caller's final status;
+// code 0 means a response was already sent (487 after CANCEL).
+func (st *state) dialFailure(inCtx context.Context, err error, ringTimedOut bool) (int, string, string) {
+	var ce *CallError
+	switch {
+	case inCtx.Err() != nil:
+		return 0, "", CauseCancelled // the transaction layer answered 487
+	case st.ctx.Err() != nil:
+		return 503, "Service Unavailable", CauseShutdown
+	case ringTimedOut || errors.Is(err, ErrRingTimeout):
+		return 408, "Request Timeout", CauseRingTimeout
+	case errors.As(err, &ce):
+		code, reason := ce.StatusCode, ce.Reason
+		switch {
+		case code == 401 || code == 407 || errors.Is(err, ErrAuthFailed):
+			// The upstream refused our server-held credentials: the
+			// caller can do nothing about it.
+			code, reason = 503, "Service Unavailable"
+		case code < 400:
+			// Redirects would expose the callee's contacts.
+			code, reason = 480, "Temporarily Unavailable"
+		}
+		if reason == "" || len(reason) > 64 {
+			reason = "Call Rejected"
+		}
+		return code, reason, CauseRejected
+	}
+	return 480, "Temporarily Unavailable", CauseUnavailable
+}
+
+// contactHeader is the Contact of the B2BUA's inbound dialogs.
+func contactHeader(pc net.PacketConn, ln net.Listener) sipgosip.ContactHeader {
+	u := sipgosip.Uri{Scheme: "sip", User: "webdial"}
+	var ap netip.AddrPort
+	if pc != nil {
+		ap = addrPortOf(pc.LocalAddr())
+	} else if ln != nil {
+		ap = addrPortOf(ln.Addr())
+		u.UriParams = sipgosip.NewParams()
+		u.UriParams.Add("transport", "tcp")
+	}
+	u.Host = ap.Addr().String()
+	u.Port = int(ap.Port())
+	return sipgosip.ContactHeader{Address: u}
+}
