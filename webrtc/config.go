@@ -1,0 +1,187 @@
+package webrtc
+
+import (
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"time"
+
+	"github.com/webdial/webdial/anon"
+	"github.com/webdial/webdial/sip"
+	"github.com/webdial/webdial/token"
+)
+
+// Defaults used when the corresponding Config or Limits field is zero.
+const (
+	DefaultMaxCalls          = 200
+	DefaultMaxCallsPerOrigin = 100
+	DefaultMaxCallsPerClient = 4
+	DefaultRingTimeout       = 60 * time.Second
+	DefaultMaxDuration       = time.Hour
+	DefaultPeerTimeout       = 10 * time.Second
+	DefaultGatherTimeout     = 5 * time.Second
+	DefaultMaxOfferSize      = 64 << 10
+)
+
+// Limits bound what pages can make the gateway do. Zero fields take the
+// defaults above; a negative field means "no limit" and must be chosen on
+// purpose.
+type Limits struct {
+	// MaxCalls caps concurrent calls on the gateway (503 over it).
+	// If zero, DefaultMaxCalls.
+	MaxCalls int
+	// MaxCallsPerOrigin caps concurrent calls from pages of one origin
+	// (429 over it). If zero, DefaultMaxCallsPerOrigin.
+	MaxCallsPerOrigin int
+	// MaxCallsPerClient caps concurrent calls from one client address
+	// (an IPv4 address or an IPv6 /64; 429 over it). If zero,
+	// DefaultMaxCallsPerClient.
+	MaxCallsPerClient int
+	// RingTimeout bounds the time from the INVITE to its answer. If zero,
+	// DefaultRingTimeout.
+	RingTimeout time.Duration
+	// MaxDuration bounds a call from its admission; the SIP leg is hung
+	// up when it is reached. If zero, DefaultMaxDuration.
+	MaxDuration time.Duration
+	// PeerTimeout is how long the page may be unreachable (ICE not yet
+	// connected, or disconnected) before the SIP leg is hung up. If zero,
+	// DefaultPeerTimeout.
+	PeerTimeout time.Duration
+}
+
+// Config configures a [Gateway]. Every security setting has a safe zero
+// value; turning a protection off takes a field named Insecure*.
+type Config struct {
+	// Dialer places the SIP leg of every call. Required. The Gateway
+	// does not close it.
+	Dialer *sip.Dialer
+
+	// Sealer opens the page's call token (Authorization: Bearer). Required
+	// unless InsecureNoToken is set; tokens are opened with the page's
+	// Origin as audience and are single-use.
+	Sealer *token.Sealer
+	// InsecureNoToken admits pages without a call token. Only the Origin
+	// check, the hooks and the policy then stand between the Internet and
+	// the SIP network.
+	InsecureNoToken bool
+
+	// Origins is the exact Origin allow-list (403 for others). If nil,
+	// Connect must be set and decides alone.
+	Origins *token.Origins
+	// Connect, if set, is asked after the Origin check passed.
+	Connect ConnectHook
+	// Call, if set, chooses the callee, From and SIP credentials. If nil,
+	// the token's Destination is called without credentials.
+	Call CallHook
+
+	// Policy checks every final destination. Required: the zero Policy
+	// denies everything, which is safe but useless.
+	Policy *anon.Policy
+	// Class is the caller class the Policy is asked with. If zero,
+	// anon.Anonymous, the strictest.
+	Class anon.Class
+	// Proxy is the default outbound SIP proxy "host:port" for every call
+	// (a CallDecision may override it). If empty, none: the R-URI's host is
+	// contacted directly by the Dialer.
+	Proxy string
+
+	// ICEServers are offered to the page in Link headers (STUN or TURN with
+	// static credentials). If nil, none.
+	ICEServers []token.ICEServer
+	// TURNSecret, if set, adds a TURN server for TURNURLs with time-limited
+	// credentials from token.TURNCredentials (TTL: MaxDuration plus one
+	// minute, so they last the whole call).
+	TURNSecret []byte
+	// TURNURLs are the TURN URLs used with TURNSecret.
+	TURNURLs []string
+
+	// RTPAddr is the local address of the SIP-side RTP sockets and the
+	// c= address of the SDP offered to the SIP network. If zero, 127.0.0.1.
+	RTPAddr netip.Addr
+	// RTPPortMin and RTPPortMax bound the SIP-side RTP ports (even RTP port,
+	// RTCP on the next odd one). If both are zero, the OS chooses.
+	RTPPortMin, RTPPortMax uint16
+
+	// ICEPortMin and ICEPortMax bound the ports of the pages' ICE host
+	// candidates. If both are zero, the OS chooses.
+	ICEPortMin, ICEPortMax uint16
+	// ICEHostIPs, if set, are advertised instead of the local addresses
+	// (1:1 NAT). If nil, the local addresses.
+	ICEHostIPs []string
+	// ExcludeLoopback stops gathering ICE candidates on loopback
+	// addresses. If false, loopback candidates are gathered, which is what
+	// makes single-host deployments and CI (lo only) work.
+	ExcludeLoopback bool
+	// GatherTimeout bounds ICE gathering before the answer is sent. If
+	// zero, DefaultGatherTimeout.
+	GatherTimeout time.Duration
+	// MaxOfferSize caps the request body. If zero, DefaultMaxOfferSize.
+	MaxOfferSize int64
+
+	// Limits bound concurrent calls and their durations.
+	Limits Limits
+
+	// Logger receives the gateway's logs; secrets are never logged. If nil,
+	// slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. If nil, time.Now.
+	Now func() time.Time
+}
+
+func (c *Config) validate() error {
+	if c.Dialer == nil {
+		return fmt.Errorf("%w: Dialer is required", ErrConfig)
+	}
+	if c.Sealer == nil && !c.InsecureNoToken {
+		return fmt.Errorf("%w: Sealer is required (or InsecureNoToken)", ErrConfig)
+	}
+	if c.Origins == nil && c.Connect == nil {
+		return fmt.Errorf("%w: Origins or Connect is required", ErrConfig)
+	}
+	if c.Policy == nil {
+		return fmt.Errorf("%w: Policy is required", ErrConfig)
+	}
+	if (c.RTPPortMin == 0) != (c.RTPPortMax == 0) || c.RTPPortMin > c.RTPPortMax {
+		return fmt.Errorf("%w: RTPPortMin/RTPPortMax", ErrConfig)
+	}
+	if (c.ICEPortMin == 0) != (c.ICEPortMax == 0) || c.ICEPortMin > c.ICEPortMax {
+		return fmt.Errorf("%w: ICEPortMin/ICEPortMax", ErrConfig)
+	}
+	if len(c.TURNSecret) > 0 && len(c.TURNURLs) == 0 {
+		return fmt.Errorf("%w: TURNSecret without TURNURLs", ErrConfig)
+	}
+	return nil
+}
+
+// withDefaults returns a copy of c with zero fields replaced.
+func (c Config) withDefaults() Config {
+	l := &c.Limits
+	l.MaxCalls = orDefault(l.MaxCalls, DefaultMaxCalls)
+	l.MaxCallsPerOrigin = orDefault(l.MaxCallsPerOrigin, DefaultMaxCallsPerOrigin)
+	l.MaxCallsPerClient = orDefault(l.MaxCallsPerClient, DefaultMaxCallsPerClient)
+	l.RingTimeout = orDefault(l.RingTimeout, DefaultRingTimeout)
+	l.MaxDuration = orDefault(l.MaxDuration, DefaultMaxDuration)
+	l.PeerTimeout = orDefault(l.PeerTimeout, DefaultPeerTimeout)
+	c.GatherTimeout = orDefault(c.GatherTimeout, DefaultGatherTimeout)
+	c.MaxOfferSize = orDefault(c.MaxOfferSize, DefaultMaxOfferSize)
+	if c.Class == 0 {
+		c.Class = anon.Anonymous
+	}
+	if !c.RTPAddr.IsValid() {
+		c.RTPAddr = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+func orDefault[T int | int64 | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}

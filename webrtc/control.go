@@ -1,0 +1,112 @@
+package webrtc
+
+import (
+	"encoding/json"
+	"time"
+
+	pionwebrtc "github.com/pion/webrtc/v4"
+)
+
+// ControlLabel is the label of the data channel the page opens (before its
+// offer) to follow the call and to send DTMF and hang-up.
+const ControlLabel = "webdial"
+
+// Call states sent to the page as {"type":"state","state":...}.
+const (
+	StateTrying   = "trying"   // INVITE sent
+	StateRinging  = "ringing"  // 180, or 183 without SDP
+	StateEarly    = "early"    // 183 with SDP: early media is playing
+	StateAnswered = "answered" // 200 OK
+	StateEnded    = "ended"    // the call is over; Reason says why
+)
+
+// ControlMessage is one JSON message on the control channel.
+//
+//	gateway -> page: {"type":"state","state":"ringing"}
+//	                 {"type":"state","state":"ended","reason":"remote hangup"}
+//	                 {"type":"error","reason":"..."}
+//	page -> gateway: {"type":"dtmf","digits":"123#"} ("digit" is accepted too)
+//	                 {"type":"hangup"}
+type ControlMessage struct {
+	Type   string `json:"type"`
+	State  string `json:"state,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	Digits string `json:"digits,omitempty"`
+	Digit  string `json:"digit,omitempty"`
+}
+
+// maxControlMessage caps what the page may send on the control channel.
+const maxControlMessage = 1024
+
+func (c *call) attachControl(dc *pionwebrtc.DataChannel) {
+	if dc.Label() != ControlLabel {
+		return
+	}
+	dc.OnOpen(func() {
+		c.mu.Lock()
+		c.dc = dc
+		state, reason := c.state, c.reason
+		c.mu.Unlock()
+		if state != "" {
+			c.sendControl(ControlMessage{Type: "state", State: state, Reason: reason})
+		}
+	})
+	dc.OnMessage(func(m pionwebrtc.DataChannelMessage) {
+		if len(m.Data) > maxControlMessage {
+			return
+		}
+		var msg ControlMessage
+		if err := json.Unmarshal(m.Data, &msg); err != nil {
+			c.sendControl(ControlMessage{Type: "error", Reason: "bad message"})
+			return
+		}
+		switch msg.Type {
+		case "hangup":
+			c.end("page hangup")
+		case "dtmf":
+			if err := c.relay.queueDTMF(msg.Digits + msg.Digit); err != nil {
+				c.sendControl(ControlMessage{Type: "error", Reason: err.Error()})
+			}
+		default:
+			c.sendControl(ControlMessage{Type: "error", Reason: "unknown message type"})
+		}
+	})
+}
+
+// setState records the call's state and tells the page.
+func (c *call) setState(state, reason string) {
+	c.mu.Lock()
+	if c.state == StateEnded {
+		c.mu.Unlock()
+		return
+	}
+	c.state, c.reason = state, reason
+	c.mu.Unlock()
+	c.sendControl(ControlMessage{Type: "state", State: state, Reason: reason})
+}
+
+func (c *call) sendControl(m ControlMessage) {
+	c.mu.Lock()
+	dc := c.dc
+	c.mu.Unlock()
+	if dc == nil {
+		return
+	}
+	b, _ := json.Marshal(m)
+	_ = dc.SendText(string(b))
+}
+
+// flushControl gives the last control message a moment to leave before
+// the peer connection is closed.
+func (c *call) flushControl() {
+	c.mu.Lock()
+	dc := c.dc
+	c.mu.Unlock()
+	if dc == nil {
+		return
+	}
+	deadline := time.Now().Add(250 * time.Millisecond)
+	for dc.BufferedAmount() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -1,0 +1,303 @@
+package webrtc
+
+import (
+	"encoding/binary"
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+	pionwebrtc "github.com/pion/webrtc/v4"
+)
+
+// relayMTU is the largest RTP packet relayed; G.711 at 20 ms is 172 bytes.
+const relayMTU = 1500
+
+// sipTarget is the SIP side's media as currently known. It is replaced
+// whole (never mutated) so the two relay loops read it without a lock.
+type sipTarget struct {
+	remote  netip.AddrPort
+	latched bool
+	eventPT uint8      // SIP telephone-event PT, ptNone if refused
+	toSIP   [128]uint8 // page PT -> SIP PT (ptNone: drop)
+	toPage  [128]uint8 // SIP PT -> page PT (ptNone: drop)
+}
+
+// pageOut is the bound WebRTC sender towards the page.
+type pageOut struct {
+	w    pionwebrtc.TrackLocalWriter
+	ssrc uint32
+}
+
+// relay moves RTP between the page's track (SRTP, through pion) and the
+// SIP leg's plain UDP socket. Each direction runs inline in one goroutine
+// with one reused buffer: no channel between legs, no per-packet
+// allocation on the relay's side.
+type relay struct {
+	conn *net.UDPConn // SIP-side RTP
+	rtcp *net.UDPConn // SIP-side RTCP: bound so it is absorbed, never read
+	now  func() time.Time
+
+	target atomic.Pointer[sipTarget]
+	out    atomic.Pointer[pageOut]
+
+	// Negotiated with the page (set by Bind before any media).
+	pageCodecPT, pageEventPT uint8
+	sipCodecPT               uint8 // what we offered to SIP (0 or 8)
+
+	// Towards SIP: page audio and generated DTMF share SSRC and sequence.
+	sipMu     sync.Mutex
+	sipSSRC   uint32
+	sipSeq    uint16
+	sipLastTS uint32
+	sipLastAt time.Time
+	sipSent   bool
+
+	// Towards the page: only the sipToPage goroutine touches these.
+	pageSeq    uint16
+	inSSRC     uint32
+	inStarted  bool
+	tsOffset   uint32
+	pageLastTS uint32
+	pageLastAt time.Time
+
+	// Generated DTMF towards SIP.
+	dtmfMu       sync.Mutex
+	dtmfQueue    []byte
+	dtmfRunning  bool
+	closing      bool
+	trackStarted bool
+
+	done chan struct{} // closed by close
+	wg   sync.WaitGroup
+
+	// Counters for tests and load figures.
+	toSIP, toPage, dropped, dtmfSent atomic.Uint64
+}
+
+// newRelay binds an even RTP port and the RTCP port after it on addr.
+func newRelay(addr netip.Addr, portMin, portMax uint16, now func() time.Time) (*relay, error) {
+	r := &relay{now: now, pageCodecPT: ptNone, pageEventPT: ptNone, sipCodecPT: ptPCMU, done: make(chan struct{})}
+	var err error
+	r.conn, r.rtcp, err = bindRTPPair(addr, portMin, portMax)
+	if err != nil {
+		return nil, err
+	}
+	r.sipSSRC = randUint32()
+	r.sipSeq = uint16(randUint32())
+	return r, nil
+}
+
+func (r *relay) localPort() int { return r.conn.LocalAddr().(*net.UDPAddr).Port }
+
+// close stops both loops (the page loop ends when pion closes the
+// track) and waits for the DTMF sender.
+func (r *relay) close() {
+	r.dtmfMu.Lock()
+	if r.closing {
+		r.dtmfMu.Unlock()
+		return
+	}
+	r.closing = true
+	close(r.done)
+	r.dtmfMu.Unlock()
+	_ = r.conn.Close()
+	_ = r.rtcp.Close()
+	r.wg.Wait()
+}
+
+// goTrack starts forwarding the page's track, unless the relay is closing.
+func (r *relay) goTrack(track *pionwebrtc.TrackRemote) {
+	r.dtmfMu.Lock()
+	defer r.dtmfMu.Unlock()
+	if r.closing || r.trackStarted {
+		return
+	}
+	r.trackStarted = true
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.pageToSIP(track)
+	}()
+}
+
+// start starts the SIP-side receive loop.
+func (r *relay) start() {
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.sipToPage()
+	}()
+}
+
+// setSIPMedia points the relay at the SIP side's stream (from 183 or 200
+// SDP). Latching starts over when the address changes.
+func (r *relay) setSIPMedia(m sipMedia) {
+	t := &sipTarget{remote: m.Remote, eventPT: m.EventPT}
+	for i := range t.toSIP {
+		t.toSIP[i], t.toPage[i] = ptNone, ptNone
+	}
+	if r.pageCodecPT < 128 {
+		t.toSIP[r.pageCodecPT] = m.CodecPT
+		t.toPage[m.CodecPT] = r.pageCodecPT
+	}
+	if r.pageEventPT < 128 && m.EventPT < 128 {
+		t.toSIP[r.pageEventPT] = m.EventPT
+		t.toPage[m.EventPT] = r.pageEventPT
+	}
+	if old := r.target.Load(); old != nil && old.remote == m.Remote {
+		t.latched, t.remote = old.latched, old.remote
+	}
+	if m.Inactive {
+		t.remote = netip.AddrPort{}
+	}
+	r.target.Store(t)
+}
+
+// rtpHeaderLen returns the length of the fixed header, CSRCs and
+// extension of an RTP packet, or 0 if b is not RTP version 2.
+func rtpHeaderLen(b []byte) int {
+	if len(b) < 12 || b[0]>>6 != 2 {
+		return 0
+	}
+	n := 12 + 4*int(b[0]&0x0f)
+	if b[0]&0x10 != 0 {
+		if len(b) < n+4 {
+			return 0
+		}
+		n += 4 + 4*int(binary.BigEndian.Uint16(b[n+2:]))
+	}
+	if n > len(b) {
+		return 0
+	}
+	return n
+}
+
+// rtpPayloadEnd returns where the payload of pkt ends once RTP padding is
+// removed, or -1 if the padding is impossible.
+func rtpPayloadEnd(pkt []byte, hl int) int {
+	n := len(pkt)
+	if pkt[0]&0x20 != 0 {
+		pad := int(pkt[n-1])
+		if pad == 0 || n-pad < hl {
+			return -1
+		}
+		n -= pad
+	}
+	return n
+}
+
+// pageToSIP forwards the page's RTP to the SIP side until the track ends.
+func (r *relay) pageToSIP(track *pionwebrtc.TrackRemote) {
+	buf := make([]byte, relayMTU)
+	for {
+		n, _, err := track.Read(buf)
+		if err != nil {
+			return
+		}
+		t := r.target.Load()
+		hl := rtpHeaderLen(buf[:n])
+		if t == nil || !t.remote.IsValid() || hl == 0 || t.toSIP[buf[1]&0x7f] == ptNone {
+			r.dropped.Add(1)
+			continue
+		}
+		if n = rtpPayloadEnd(buf[:n], hl); n < 0 {
+			r.dropped.Add(1)
+			continue
+		}
+		pkt := buf[:n]
+		if hl != 12 { // drop CSRCs and extensions: the SIP side negotiated none
+			copy(buf[12:], buf[hl:n])
+			pkt = buf[:n-hl+12]
+		}
+		pkt[0] = 0x80
+		pkt[1] = pkt[1]&0x80 | t.toSIP[pkt[1]&0x7f]
+		ts := binary.BigEndian.Uint32(pkt[4:])
+		r.sipMu.Lock()
+		binary.BigEndian.PutUint16(pkt[2:], r.sipSeq)
+		binary.BigEndian.PutUint32(pkt[8:], r.sipSSRC)
+		r.sipSeq++
+		r.sipLastTS, r.sipLastAt, r.sipSent = ts, r.now(), true
+		_, err = r.conn.WriteToUDPAddrPort(pkt, t.remote)
+		r.sipMu.Unlock()
+		if err == nil {
+			r.toSIP.Add(1)
+		} else if errors.Is(err, net.ErrClosed) {
+			return
+		}
+	}
+}
+
+// sipToPage forwards the SIP side's RTP to the page until the socket is
+// closed. It latches onto the first source that sends after the SIP SDP is
+// known (symmetric RTP) and ignores every other source afterwards.
+func (r *relay) sipToPage() {
+	buf := make([]byte, relayMTU)
+	var hdr rtp.Header
+	for {
+		n, from, err := r.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		t := r.target.Load()
+		hl := rtpHeaderLen(buf[:n])
+		if t == nil || hl == 0 || t.toPage[buf[1]&0x7f] == ptNone {
+			r.dropped.Add(1)
+			continue
+		}
+		if n = rtpPayloadEnd(buf[:n], hl); n < 0 {
+			r.dropped.Add(1)
+			continue
+		}
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		if !t.latched {
+			nt := *t
+			nt.remote, nt.latched = from, true
+			if r.target.CompareAndSwap(t, &nt) {
+				t = &nt
+			} else {
+				t = r.target.Load()
+			}
+		}
+		if from != t.remote {
+			r.dropped.Add(1)
+			continue
+		}
+		out := r.out.Load()
+		if out == nil {
+			r.dropped.Add(1)
+			continue
+		}
+		ssrc := binary.BigEndian.Uint32(buf[8:])
+		ts := binary.BigEndian.Uint32(buf[4:])
+		now := r.now()
+		if !r.inStarted || ssrc != r.inSSRC {
+			// A new SIP-side source (early media then answer, a
+			// re-INVITE): keep the page's timeline continuous.
+			if r.inStarted {
+				elapsed := uint32(now.Sub(r.pageLastAt) / (time.Second / 8000))
+				r.tsOffset = r.pageLastTS + max(elapsed, 160) - ts
+			}
+			r.inSSRC, r.inStarted = ssrc, true
+		}
+		hdr = rtp.Header{
+			Version:        2,
+			Marker:         buf[1]&0x80 != 0,
+			PayloadType:    t.toPage[buf[1]&0x7f],
+			SequenceNumber: r.pageSeq,
+			Timestamp:      ts + r.tsOffset,
+			SSRC:           out.ssrc,
+		}
+		r.pageSeq++
+		r.pageLastTS, r.pageLastAt = hdr.Timestamp, now
+		if _, err := out.w.WriteRTP(&hdr, buf[hl:n]); err == nil {
+			r.toPage.Add(1)
+		}
+	}
+}
