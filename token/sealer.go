@@ -231,7 +231,9 @@ func (s *Sealer) checkLifetime(c *Claims) error {
 //   - now is not after Expiry+Skew ([ErrExpired]) and not before
 //     NotBefore−Skew or IssuedAt−Skew ([ErrNotYetValid]);
 //   - its Audience equals audience exactly, else [ErrWrongAudience]
-//     (an empty audience never matches);
+//     (an empty audience never matches). [Handler] seals the origin as
+//     [ParseOrigin] normalises it, which is the form browsers send; pass
+//     the request's Origin header, or ParseOrigin's result for it;
 //   - unless AllowReplay is set, its ID has not been used ([ErrReplayed]).
 //     A token that fails an earlier check is not marked used.
 //
