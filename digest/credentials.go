@@ -3,6 +3,7 @@ package digest
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // credentials is a parsed Digest Authorization value. All strings are
@@ -257,6 +258,14 @@ func decodeExtValue(v string) (string, error) {
 		}
 		b = append(b, hi<<4|lo)
 		i += 2
+	}
+	for _, c := range b {
+		if c < 0x20 || c == 0x7f {
+			return "", fmt.Errorf("%w: control character in username*", ErrMalformed)
+		}
+	}
+	if !utf8.Valid(b) {
+		return "", fmt.Errorf("%w: username* is not UTF-8", ErrMalformed)
 	}
 	return string(b), nil
 }

@@ -114,6 +114,8 @@ func TestParseCredentialsEscapesAndErrors(t *testing.T) {
 		`Digest username=, realm="r", nonce="n", uri="/", response="x"`,
 		`Digest username*=ISO-8859-1''a, realm="r", nonce="n", uri="/", response="x"`,
 		`Digest username*=UTF-8''a%4, realm="r", nonce="n", uri="/", response="x"`,
+		`Digest username*=UTF-8''%00, realm="r", nonce="n", uri="/", response="x"`, // found by FuzzParseCredentials
+		`Digest username*=UTF-8''%FF, realm="r", nonce="n", uri="/", response="x"`,
 	} {
 		if err := parseCredentials(s, &c); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%q: %v", s, err)
