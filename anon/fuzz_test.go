@@ -43,6 +43,16 @@ func FuzzCheck(f *testing.F) {
 				if d.PSTN || d.Number != "" || !inDomains(p, d.Host) || (d.Scheme != "sip" && d.Scheme != "sips") {
 					t.Fatalf("Anonymous allowed %q -> %+v", target, d)
 				}
+				// Independently of the parser: the target's last '@' must be
+				// followed by exactly that host, up to ';', '>' or the end.
+				low := strings.ToLower(target)
+				rest := low[strings.LastIndexByte(low, '@')+1:]
+				if end := strings.IndexAny(rest, ";>"); end >= 0 {
+					rest = rest[:end]
+				}
+				if rest != d.Host {
+					t.Fatalf("Anonymous allowed %q with host %q, but the target says %q", target, d.Host, rest)
+				}
 			}
 			if class != Authenticated && d.PSTN {
 				t.Fatalf("%v allowed PSTN %q -> %+v", class, target, d)
