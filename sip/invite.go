@@ -26,8 +26,12 @@ func (st *state) handleInvite(req *sipgosip.Request, tx sipgosip.ServerTransacti
 	respond := func(code int, reason string) {
 		_ = tx.Respond(st.response(req, code, reason))
 	}
-	if err := validateRequest(req); err != nil || req.Contact() == nil {
-		respond(400, "Bad Request")
+	if err := validateRequest(req); err != nil {
+		_ = tx.Respond(st.badRequest(req, err))
+		return
+	}
+	if req.Contact() == nil {
+		respond(400, "Missing Contact")
 		return
 	}
 	if mf := req.MaxForwards(); mf != nil && mf.Val() == 0 {

@@ -295,7 +295,12 @@ func (s *Server) newState(pc net.PacketConn, ln net.Listener) (*state, error) {
 				return s.readFilter(p, data), nil
 			}),
 		),
-		sipgo.WithUserAgentTransactionLayerOptions(sipgosip.WithTransactionLayerLogger(sipgoLog)),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			sipgosip.WithTransactionLayerLogger(sipgoLog),
+			// Stray responses (retransmissions, torture input) are
+			// dropped quietly instead of going to sipgo's global logger.
+			sipgosip.WithTransactionLayerUnhandledResponseHandler(func(*sipgosip.Response) {}),
+		),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("sip: user agent: %w", err)

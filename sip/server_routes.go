@@ -12,27 +12,36 @@ import (
 // transaction layer: everything over TCP, and over UDP everything but
 // REGISTER and OPTIONS (answered statelessly in readFilter).
 func (st *state) routes(srv *sipgo.Server) {
-	srv.OnRegister(func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+	on := func(register func(sipgo.RequestHandler), h sipgo.RequestHandler) { register(st.recovering(h)) }
+	on(srv.OnRegister, func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 		src := sourceOf(req)
 		if err := validateRequest(req); err != nil {
-			_ = tx.Respond(st.response(req, 400, "Bad Request"))
+			_ = tx.Respond(st.badRequest(req, err))
 			return
 		}
 		_ = tx.Respond(st.register(context.Background(), req, "", src))
 	})
-	srv.OnOptions(func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+	on(srv.OnOptions, func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+		if err := validateRequest(req); err != nil {
+			_ = tx.Respond(st.badRequest(req, err))
+			return
+		}
 		_ = tx.Respond(st.options(req))
 	})
-	srv.OnInvite(st.handleInvite)
-	srv.OnAck(st.handleAck)
-	srv.OnBye(st.handleBye)
-	srv.OnCancel(func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+	on(srv.OnInvite, st.handleInvite)
+	on(srv.OnAck, st.handleAck)
+	on(srv.OnBye, st.handleBye)
+	on(srv.OnCancel, func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 		// A CANCEL matching a live INVITE is handled by the transaction
 		// layer; one that reaches us matches nothing.
 		_ = tx.Respond(st.response(req, 481, "Call/Transaction Does Not Exist"))
 	})
-	srv.OnNoRoute(func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+	on(srv.OnNoRoute, func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 		if req.IsAck() {
+			return
+		}
+		if err := validateRequest(req); err != nil {
+			_ = tx.Respond(st.badRequest(req, err))
 			return
 		}
 		switch req.Method {
@@ -47,6 +56,20 @@ func (st *state) routes(srv *sipgo.Server) {
 			_ = tx.Respond(res)
 		}
 	})
+}
+
+// recovering keeps one bad message from taking the process down: a panic
+// in a handler (ours or sipgo's) is logged without the message and the
+// request is dropped.
+func (st *state) recovering(h sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+		defer func() {
+			if r := recover(); r != nil {
+				st.log.Error("sip: handler panic", "method", string(req.Method), "panic", r)
+			}
+		}()
+		h(req, tx)
+	}
 }
 
 // serverLogFilter passes sipgo's log records to the user's handler without

@@ -3,6 +3,8 @@ package sip
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
@@ -35,7 +37,7 @@ func (s *Server) readFilter(p sipgosip.TransportReadProps, data []byte) []byte {
 	}
 	switch {
 	case bytes.HasPrefix(data, []byte("REGISTER ")), bytes.HasPrefix(data, []byte("OPTIONS ")):
-		st.handleStateless(s, data, src)
+		st.handleStateless(data, src)
 		return nil
 	}
 	return data
@@ -57,7 +59,12 @@ func addrPortOf(a net.Addr) netip.AddrPort {
 // handleStateless parses and answers one REGISTER or OPTIONS datagram.
 // Unparsable datagrams are dropped (RFC 3261 §18.3: nothing safe to answer
 // to); requests missing a mandatory header get 400.
-func (st *state) handleStateless(s *Server, data []byte, src netip.AddrPort) {
+func (st *state) handleStateless(data []byte, src netip.AddrPort) {
+	defer func() {
+		if r := recover(); r != nil {
+			st.log.Error("sip: stateless handler panic", "source", src.String(), "panic", r)
+		}
+	}()
 	msg, err := st.parser.ParseSIP(data)
 	if err != nil {
 		return
@@ -73,7 +80,7 @@ func (st *state) handleStateless(s *Server, data []byte, src netip.AddrPort) {
 		if !canAnswer(req) {
 			return
 		}
-		res = st.response(req, 400, "Bad Request")
+		res = st.badRequest(req, err)
 	} else if req.Method == sipgosip.REGISTER {
 		res = st.register(context.Background(), req, requestURI(data), src)
 	} else {
@@ -107,8 +114,15 @@ func requestURI(data []byte) string {
 	return string(uri)
 }
 
-// validateRequest checks the headers every request needs (RFC 3261 §8.1.1).
+// errVersion marks a request in another SIP version (answered 505).
+var errVersion = fmt.Errorf("%w: unsupported sip version", ErrBadRequest)
+
+// validateRequest checks the version and the headers every request needs
+// (RFC 3261 §8.1.1).
 func validateRequest(req *sipgosip.Request) error {
+	if req.SipVersion != "SIP/2.0" {
+		return errVersion
+	}
 	if req.Via() == nil || req.From() == nil || req.To() == nil || req.CallID() == nil || req.CSeq() == nil {
 		return ErrBadRequest
 	}
@@ -116,6 +130,16 @@ func validateRequest(req *sipgosip.Request) error {
 		return ErrBadRequest
 	}
 	return nil
+}
+
+// badRequest answers a request that failed validateRequest.
+func (st *state) badRequest(req *sipgosip.Request, err error) *sipgosip.Response {
+	if errors.Is(err, errVersion) {
+		res := st.response(req, 505, "Version Not Supported")
+		res.SipVersion = "SIP/2.0"
+		return res
+	}
+	return st.response(req, 400, "Bad Request")
 }
 
 // canAnswer reports whether a response can be routed and matched at all.
