@@ -30,7 +30,7 @@ type dialerSippUAS struct {
 
 // dialerStartUAS runs sipp with testdata/sipp/<scenario> as a UAS on a free
 // loopback port; it must complete calls calls before its timeout.
-func dialerStartUAS(t *testing.T, scenario string, calls int, extra ...string) *dialerSippUAS {
+func dialerStartUAS(t *testing.T, scenario string, calls int, vars map[string]any, extra ...string) *dialerSippUAS {
 	t.Helper()
 	ports := testpeer.FreePorts(t, 2)
 	args := []string{"-sf", "{{.Dir}}/scenario.xml", "-i", "127.0.0.1", "-p", strconv.Itoa(ports[0]),
@@ -39,6 +39,7 @@ func dialerStartUAS(t *testing.T, scenario string, calls int, extra ...string) *
 	p := testpeer.Start(t, "sipp", testpeer.Options{
 		Args:    append(args, extra...),
 		Configs: map[string]string{"scenario.xml": "testdata/sipp/" + scenario},
+		Vars:    vars,
 		Listen:  []string{"udp:" + strconv.Itoa(ports[0])},
 	})
 	return &dialerSippUAS{Peer: p, Port: ports[0], Target: fmt.Sprintf("sip:svc@127.0.0.1:%d", ports[0])}

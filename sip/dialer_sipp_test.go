@@ -3,6 +3,7 @@ package sip
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"runtime"
 	"strings"
 	"sync"
@@ -11,7 +12,7 @@ import (
 )
 
 func TestDialerAnsweredLocalBye(t *testing.T) {
-	uas := dialerStartUAS(t, "uas_answer.xml", 1)
+	uas := dialerStartUAS(t, "uas_answer.xml", 1, nil)
 	base := runtime.NumGoroutine()
 	d := newDialerForTest(t, DialerConfig{})
 
@@ -50,7 +51,7 @@ func TestDialerAnsweredLocalBye(t *testing.T) {
 }
 
 func TestDialerRemoteBye(t *testing.T) {
-	uas := dialerStartUAS(t, "uas_remote_bye.xml", 1)
+	uas := dialerStartUAS(t, "uas_remote_bye.xml", 1, nil)
 	d := newDialerForTest(t, DialerConfig{})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -67,7 +68,7 @@ func TestDialerRemoteBye(t *testing.T) {
 }
 
 func TestDialerProgressEarlySDP(t *testing.T) {
-	uas := dialerStartUAS(t, "uas_progress.xml", 1)
+	uas := dialerStartUAS(t, "uas_progress.xml", 1, nil)
 	d := newDialerForTest(t, DialerConfig{})
 	var mu sync.Mutex
 	var progress []Progress
@@ -95,7 +96,7 @@ func TestDialerProgressEarlySDP(t *testing.T) {
 }
 
 func TestDialerCancelBeforeAnswer(t *testing.T) {
-	uas := dialerStartUAS(t, "uas_ring_cancel.xml", 1)
+	uas := dialerStartUAS(t, "uas_ring_cancel.xml", 1, nil)
 	base := runtime.NumGoroutine()
 	d := newDialerForTest(t, DialerConfig{})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -130,7 +131,7 @@ func TestDialerCancelBeforeAnswer(t *testing.T) {
 }
 
 func TestDialerRingTimeout(t *testing.T) {
-	uas := dialerStartUAS(t, "uas_ring_cancel.xml", 1)
+	uas := dialerStartUAS(t, "uas_ring_cancel.xml", 1, nil)
 	d := newDialerForTest(t, DialerConfig{RingTimeout: 300 * time.Millisecond})
 	_, err := d.Dial(context.Background(), DialRequest{Target: uas.Target, SDP: dialerOffer})
 	if !errors.Is(err, ErrRingTimeout) {
@@ -140,7 +141,7 @@ func TestDialerRingTimeout(t *testing.T) {
 }
 
 func TestDialerBusy(t *testing.T) {
-	uas := dialerStartUAS(t, "uas_busy.xml", 1)
+	uas := dialerStartUAS(t, "uas_busy.xml", 1, nil)
 	d := newDialerForTest(t, DialerConfig{})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -153,4 +154,41 @@ func TestDialerBusy(t *testing.T) {
 		t.Fatalf("error classes wrong for %v", err)
 	}
 	uas.waitOK(t)
+}
+
+func TestDialerAuth401(t *testing.T) {
+	for _, tc := range []struct {
+		name, password string
+		ok             bool
+	}{{"correct", "s3cr3t!", true}, {"wrong", "guess", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			uas := dialerStartUAS(t, "uas_auth.xml", 1, map[string]any{"Password": "s3cr3t!"})
+			logs := &dialerLogBuffer{}
+			d := newDialerForTest(t, DialerConfig{Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			c, err := d.Dial(ctx, DialRequest{Target: uas.Target, SDP: dialerOffer,
+				Username: "alice", Password: tc.password})
+			if tc.ok {
+				if err != nil {
+					t.Fatalf("Dial: %v\n%s", err, logs)
+				}
+				if err := c.Hangup(ctx); err != nil {
+					t.Fatalf("Hangup: %v", err)
+				}
+			} else {
+				var ce *CallError
+				if !errors.Is(err, ErrAuthFailed) || !errors.As(err, &ce) || ce.StatusCode != 401 {
+					t.Fatalf("Dial error = %v, want ErrAuthFailed with 401", err)
+				}
+			}
+			uas.waitOK(t)
+			d.Close()
+			for _, secret := range []string{tc.password, "Authorization:", "response="} {
+				if strings.Contains(logs.String(), secret) {
+					t.Fatalf("log contains %q:\n%s", secret, logs)
+				}
+			}
+		})
+	}
 }
