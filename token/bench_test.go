@@ -17,6 +17,7 @@ func BenchmarkSeal(b *testing.B) {
 	s := newTestSealer(b, clk, nil)
 	c := benchClaims()
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		if _, err := s.Seal(c); err != nil {
 			b.Fatal(err)
@@ -32,6 +33,7 @@ func BenchmarkOpen(b *testing.B) {
 	ctx := context.Background()
 	b.SetBytes(int64(len(tok)))
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		if _, err := s.Open(ctx, tok, "https://shop.example"); err != nil {
 			b.Fatal(err)
@@ -52,6 +54,7 @@ func BenchmarkOpenReplayStore(b *testing.B) {
 	}
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	i := 0
 	for b.Loop() {
 		if i == len(toks) {
@@ -77,6 +80,7 @@ func BenchmarkOpenInvalid(b *testing.B) {
 	bad[len(bad)/2] ^= 1
 	ctx := context.Background()
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		if _, err := s.Open(ctx, string(bad), "https://shop.example"); err != ErrInvalidToken {
 			b.Fatal(err)
@@ -89,6 +93,7 @@ func BenchmarkKandyVerify(b *testing.B) {
 	now := time.UnixMilli(1700000000000)
 	tok, _ := k.AddressToken("sales@support.example", now)
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		if _, err := k.Verify(tok, now); err != nil {
 			b.Fatal(err)
@@ -99,6 +104,7 @@ func BenchmarkKandyVerify(b *testing.B) {
 func BenchmarkOriginsAllowed(b *testing.B) {
 	o, _ := ParseOrigins("https://example.com", "https://shop.example", "http://localhost:8080")
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		if !o.Allowed("https://shop.example") || o.Allowed("https://shop.example.evil.net") {
 			b.Fatal("wrong answer")
@@ -110,6 +116,7 @@ func BenchmarkTURNCredentials(b *testing.B) {
 	secret := []byte("north-turn-secret")
 	now := time.Unix(1700000000, 0)
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		_ = TURNCredentials(secret, "0123456789abcdef0123456789abcdef", time.Hour, now, "turn:127.0.0.1:3478")
 	}
@@ -123,6 +130,7 @@ func BenchmarkHandlerIssue(b *testing.B) {
 	o, _ := ParseOrigins("https://shop.example")
 	h := &Handler{Sealer: s, Origins: o, Destination: "sales", TURNSecret: []byte("x"), TURNURLs: []string{"turn:127.0.0.1:3478"}}
 	b.ReportAllocs()
+	defer cpuPerOp(b)()
 	for b.Loop() {
 		req := httptest.NewRequest(http.MethodPost, "/token", nil)
 		req.Header.Set("Origin", "https://shop.example")
