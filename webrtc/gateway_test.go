@@ -1,0 +1,96 @@
+package webrtc
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/webdial/webdial/webrtc/internal/pageclient"
+	"github.com/webdial/webdial/webrtc/internal/sipecho"
+)
+
+// payloadOf makes a recognisable 160-byte G.711 payload for packet i.
+func payloadOf(i int) []byte {
+	p := bytes.Repeat([]byte{byte(i)}, 160)
+	p[0], p[1] = 0xA5, byte(i>>8)
+	return p
+}
+
+// echoCollector keeps the payloads the page received.
+type echoCollector struct {
+	mu   sync.Mutex
+	seen map[string]bool
+	n    int
+}
+
+func (e *echoCollector) onRTP(pkt []byte) {
+	if len(pkt) < 12 {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.seen == nil {
+		e.seen = map[string]bool{}
+	}
+	e.seen[string(pkt[12:])] = true
+	e.n++
+}
+
+func (e *echoCollector) count() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.n
+}
+
+func (e *echoCollector) has(p []byte) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.seen[string(p)]
+}
+
+// TestEchoCallGoUAS bridges one call to the Go echo UAS: audio both ways,
+// the page hangs up with DELETE and the SIP side gets BYE.
+func TestEchoCallGoUAS(t *testing.T) {
+	echo := startEcho(t, sipecho.Options{})
+	b := newBed(t, echo.Addr().String(), nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var got echoCollector
+	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token(), OnRTP: got.onRTP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.WaitState(ctx, "answered"); err != nil {
+		t.Fatal(err)
+	}
+	const packets = 50
+	for i := 0; i < packets; i++ {
+		if err := c.WriteAudio(payloadOf(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, ctx, "echoed packets", func() bool { return got.count() >= packets })
+	for i := 0; i < packets; i++ {
+		if !got.has(payloadOf(i)) {
+			t.Fatalf("payload %d not echoed", i)
+		}
+	}
+	calls := echo.Calls()
+	if len(calls) != 1 || calls[0].Echoed.Load() != packets {
+		t.Fatalf("sip side calls=%d", len(calls))
+	}
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-calls[0].Done():
+	case <-ctx.Done():
+		t.Fatal("sip side never saw BYE")
+	}
+	if s := b.gw.Stats(); s.ActiveCalls != 0 || s.PacketsToSIP != packets || s.PacketsToPage != packets {
+		t.Fatalf("stats %+v", s)
+	}
+}

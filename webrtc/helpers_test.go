@@ -1,0 +1,133 @@
+package webrtc
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/webdial/webdial/anon"
+	"github.com/webdial/webdial/sip"
+	"github.com/webdial/webdial/token"
+	"github.com/webdial/webdial/webrtc/internal/pageclient"
+	"github.com/webdial/webdial/webrtc/internal/sipecho"
+)
+
+const (
+	testOrigin = "https://shop.example.com"
+	testCallee = "sip:sales@example.com"
+)
+
+// bed is one gateway on real loopback HTTP with a real sip.Dialer.
+type bed struct {
+	t      testing.TB
+	gw     *Gateway
+	srv    *httptest.Server
+	sealer *token.Sealer
+	dialer *sip.Dialer
+	now    time.Time
+}
+
+func testLogger(t testing.TB) *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(&testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w *testWriter) Write(b []byte) (int, error) { w.t.Log(string(b)); return len(b), nil }
+
+// newBed starts a gateway whose default proxy is sipProxy ("host:port").
+func newBed(t testing.TB, sipProxy string, mutate func(*Config)) *bed {
+	t.Helper()
+	key := make([]byte, token.KeySize)
+	_, _ = rand.Read(key)
+	sealer, err := token.NewSealer(token.SealerConfig{Keys: []token.Key{{ID: 1, Secret: key}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	origins, err := token.ParseOrigins(testOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	dialer, err := sip.NewDialer(ctx, sip.DialerConfig{Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{
+		Dialer: dialer, Sealer: sealer, Origins: origins,
+		Policy: &anon.Policy{Domains: []string{"example.com"}},
+		Proxy:  sipProxy,
+		Logger: testLogger(t),
+	}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	gw, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &bed{t: t, gw: gw, srv: httptest.NewServer(gw), sealer: sealer, dialer: dialer}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := gw.Close(ctx); err != nil {
+			t.Errorf("gateway close: %v", err)
+		}
+		b.srv.Close()
+		_ = dialer.Close()
+	})
+	return b
+}
+
+// token seals a fresh call token for testOrigin and testCallee.
+func (b *bed) token() string {
+	b.t.Helper()
+	id, err := anon.NewIdentity("")
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	tok, err := b.sealer.Seal(token.Claims{Subject: id.URI(), Destination: testCallee, Audience: testOrigin})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return tok
+}
+
+func (b *bed) dial(ctx context.Context, o pageclient.Options) (*pageclient.Client, error) {
+	if o.URL == "" {
+		o.URL = b.srv.URL + "/call"
+	}
+	return pageclient.Dial(ctx, o)
+}
+
+func startEcho(t testing.TB, opts sipecho.Options) *sipecho.Server {
+	t.Helper()
+	s, err := sipecho.Listen(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t testing.TB, ctx context.Context, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out waiting for %s", what)
+		case <-tick.C:
+		}
+	}
+}

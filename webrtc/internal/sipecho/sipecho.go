@@ -1,0 +1,428 @@
+// Package sipecho is a minimal SIP user agent server over UDP that answers
+// every INVITE with G.711 and echoes the caller's RTP back to its source.
+// It records RFC 4733 telephone-events and can hang calls up with BYE. It
+// exists for webdial's webrtc tests and load generator (a lighter peer than
+// sipp for hundreds of calls); it is not a SIP implementation.
+package sipecho
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Event is one received telephone-event packet.
+type Event struct {
+	Code     byte
+	End      bool
+	Duration uint16
+	TS       uint32
+}
+
+// Options change how calls are answered.
+type Options struct {
+	// EarlyMedia sends 183 with SDP (and echoes) before the 200.
+	EarlyMedia bool
+	// Reject, if non-zero, answers every INVITE with this final status.
+	Reject int
+	// NoAnswer leaves INVITEs ringing (180) until they are cancelled.
+	NoAnswer bool
+	// Hold, if set, is called with each answered call before the 200 is
+	// sent; the 200 waits until it returns.
+	Hold func(callID string)
+}
+
+// Server is the UAS.
+type Server struct {
+	conn *net.UDPConn
+	opts Options
+
+	mu    sync.Mutex
+	calls map[string]*Call
+	wg    sync.WaitGroup
+
+	Invites atomic.Int64 // INVITEs received (retransmissions excluded)
+}
+
+// Call is one answered (or ringing) call.
+type Call struct {
+	ID      string
+	rtp     *net.UDPConn
+	from    netip.AddrPort // SIP source of the INVITE
+	invite  msg
+	toTag   string
+	done    chan struct{}
+	once    sync.Once
+	lastRes []byte
+
+	Echoed atomic.Int64 // RTP packets echoed
+	mu     sync.Mutex
+	events []Event
+	first  []byte // first audio payload received (copy)
+}
+
+// Listen starts a server on 127.0.0.1 with an OS-chosen port.
+func Listen(opts Options) (*Server, error) {
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{conn: c, opts: opts, calls: map[string]*Call{}}
+	s.wg.Add(1)
+	go s.serve()
+	return s, nil
+}
+
+// Addr is the server's SIP address.
+func (s *Server) Addr() netip.AddrPort { return s.conn.LocalAddr().(*net.UDPAddr).AddrPort() }
+
+// Close stops the server and every call.
+func (s *Server) Close() {
+	_ = s.conn.Close()
+	s.mu.Lock()
+	for _, c := range s.calls {
+		c.stop()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
+}
+
+// Active returns the calls not yet ended.
+func (s *Server) Active() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		select {
+		case <-c.done:
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// Calls returns every call seen.
+func (s *Server) Calls() []*Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]*Call, 0, len(s.calls))
+	for _, c := range s.calls {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Done is closed when the call ended (BYE either way, CANCEL, Close).
+func (c *Call) Done() <-chan struct{} { return c.done }
+
+// Events returns the telephone-events received.
+func (c *Call) Events() []Event {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Event(nil), c.events...)
+}
+
+// Digits returns the distinct digits received (one per event start).
+func (c *Call) Digits() string {
+	var b strings.Builder
+	var last uint32
+	started := false
+	for _, e := range c.Events() {
+		if started && e.TS == last {
+			continue
+		}
+		started, last = true, e.TS
+		b.WriteByte("0123456789*#ABCD"[e.Code&15])
+	}
+	return b.String()
+}
+
+func (c *Call) stop() {
+	c.once.Do(func() {
+		close(c.done)
+		if c.rtp != nil {
+			_ = c.rtp.Close()
+		}
+	})
+}
+
+type msg struct {
+	first   string
+	headers []string // "Name: value", in order
+	body    []byte
+}
+
+var compact = map[string]string{"v": "via", "f": "from", "t": "to", "i": "call-id", "m": "contact", "l": "content-length", "c": "content-type"}
+
+func parse(b []byte) (msg, error) {
+	head, body, ok := bytes.Cut(b, []byte("\r\n\r\n"))
+	if !ok {
+		return msg{}, errors.New("sipecho: no header end")
+	}
+	lines := strings.Split(string(head), "\r\n")
+	return msg{first: lines[0], headers: lines[1:], body: body}, nil
+}
+
+func (m msg) get(name string) []string {
+	var out []string
+	for _, h := range m.headers {
+		k, v, ok := strings.Cut(h, ":")
+		if !ok {
+			continue
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		if full, ok := compact[k]; ok {
+			k = full
+		}
+		if k == name {
+			out = append(out, strings.TrimSpace(v))
+		}
+	}
+	return out
+}
+
+func (m msg) one(name string) string {
+	if v := m.get(name); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func (s *Server) serve() {
+	defer s.wg.Done()
+	buf := make([]byte, 65535)
+	for {
+		n, from, err := s.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			return
+		}
+		m, err := parse(buf[:n])
+		if err != nil || strings.HasPrefix(m.first, "SIP/2.0") {
+			continue // responses (to our BYE) are not needed
+		}
+		method, _, _ := strings.Cut(m.first, " ")
+		switch method {
+		case "INVITE":
+			s.onInvite(m, from)
+		case "ACK":
+		case "BYE", "CANCEL":
+			s.respond(m, from, 200, "OK", "", nil)
+			s.mu.Lock()
+			c := s.calls[m.one("call-id")]
+			s.mu.Unlock()
+			if c != nil {
+				if method == "CANCEL" {
+					s.respond(c.invite, from, 487, "Request Terminated", c.toTag, nil)
+				}
+				c.stop()
+			}
+		default:
+			s.respond(m, from, 200, "OK", "", nil)
+		}
+	}
+}
+
+func (s *Server) respond(m msg, to netip.AddrPort, code int, reason, toTag string, sdp []byte) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "SIP/2.0 %d %s\r\n", code, reason)
+	for _, v := range m.get("via") {
+		fmt.Fprintf(&b, "Via: %s\r\n", v)
+	}
+	fmt.Fprintf(&b, "From: %s\r\n", m.one("from"))
+	t := m.one("to")
+	if toTag != "" && !strings.Contains(t, ";tag=") {
+		t += ";tag=" + toTag
+	}
+	fmt.Fprintf(&b, "To: %s\r\nCall-ID: %s\r\nCSeq: %s\r\n", t, m.one("call-id"), m.one("cseq"))
+	fmt.Fprintf(&b, "Contact: <sip:echo@%s>\r\n", s.Addr())
+	if len(sdp) > 0 {
+		b.WriteString("Content-Type: application/sdp\r\n")
+	}
+	fmt.Fprintf(&b, "Content-Length: %d\r\n\r\n", len(sdp))
+	out := append([]byte(b.String()), sdp...)
+	_, _ = s.conn.WriteToUDPAddrPort(out, to)
+	return out
+}
+
+func (s *Server) onInvite(m msg, from netip.AddrPort) {
+	id := m.one("call-id")
+	s.mu.Lock()
+	c := s.calls[id]
+	if c != nil {
+		s.mu.Unlock()
+		if c.lastRes != nil {
+			_, _ = s.conn.WriteToUDPAddrPort(c.lastRes, from)
+		}
+		return
+	}
+	c = &Call{ID: id, from: from, invite: m, toTag: randHex(), done: make(chan struct{})}
+	s.calls[id] = c
+	s.mu.Unlock()
+	s.Invites.Add(1)
+	if s.opts.Reject != 0 {
+		c.lastRes = s.respond(m, from, s.opts.Reject, "Rejected", c.toTag, nil)
+		c.stop()
+		return
+	}
+	pt, te, err := offerPTs(m.body)
+	if err != nil {
+		c.lastRes = s.respond(m, from, 488, "Not Acceptable Here", c.toTag, nil)
+		c.stop()
+		return
+	}
+	c.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		c.lastRes = s.respond(m, from, 503, "Service Unavailable", c.toTag, nil)
+		c.stop()
+		return
+	}
+	s.wg.Add(1)
+	go s.echo(c, te)
+	sdp := answerSDP(c.rtp.LocalAddr().(*net.UDPAddr).AddrPort(), pt, te)
+	if s.opts.EarlyMedia {
+		s.respond(m, from, 183, "Session Progress", c.toTag, sdp)
+	} else {
+		s.respond(m, from, 180, "Ringing", c.toTag, nil)
+	}
+	if s.opts.NoAnswer {
+		return
+	}
+	answer := func() {
+		if s.opts.Hold != nil {
+			s.opts.Hold(id)
+		}
+		select {
+		case <-c.done:
+			return
+		default:
+		}
+		res := s.respond(m, from, 200, "OK", c.toTag, sdp)
+		s.mu.Lock()
+		c.lastRes = res
+		s.mu.Unlock()
+	}
+	if s.opts.Hold != nil {
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); answer() }()
+		return
+	}
+	answer()
+}
+
+// Hangup sends BYE for the call.
+func (s *Server) Hangup(c *Call) error {
+	contact := c.invite.one("contact")
+	uri := strings.Trim(contact, "<>")
+	if i := strings.IndexByte(contact, '<'); i >= 0 {
+		uri = contact[i+1 : strings.IndexByte(contact, '>')]
+	}
+	to := c.invite.one("from")
+	from := c.invite.one("to") + ";tag=" + c.toTag
+	var b strings.Builder
+	fmt.Fprintf(&b, "BYE %s SIP/2.0\r\nVia: SIP/2.0/UDP %s;branch=z9hG4bK%s;rport\r\n", uri, s.Addr(), randHex())
+	fmt.Fprintf(&b, "Max-Forwards: 70\r\nFrom: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: 2 BYE\r\nContent-Length: 0\r\n\r\n", from, to, c.ID)
+	_, err := s.conn.WriteToUDPAddrPort([]byte(b.String()), c.from)
+	c.stop()
+	return err
+}
+
+func (s *Server) echo(c *Call, te int) {
+	defer s.wg.Done()
+	buf := make([]byte, 1500)
+	for {
+		n, from, err := c.rtp.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			return
+		}
+		if n < 12 {
+			continue
+		}
+		if int(buf[1]&0x7f) == te && n >= 16 {
+			c.mu.Lock()
+			c.events = append(c.events, Event{Code: buf[12], End: buf[13]&0x80 != 0,
+				Duration: binary.BigEndian.Uint16(buf[14:]), TS: binary.BigEndian.Uint32(buf[4:])})
+			c.mu.Unlock()
+			continue
+		}
+		if c.first == nil {
+			c.mu.Lock()
+			c.first = append([]byte(nil), buf[12:n]...)
+			c.mu.Unlock()
+		}
+		if _, err := c.rtp.WriteToUDPAddrPort(buf[:n], from); err == nil {
+			c.Echoed.Add(1)
+		}
+	}
+}
+
+// offerPTs returns the first G.711 payload type offered and the
+// telephone-event one (-1 if none).
+func offerPTs(sdp []byte) (int, int, error) {
+	pt, te := -1, -1
+	for _, line := range strings.Split(string(sdp), "\n") {
+		line = strings.TrimSpace(line)
+		if rest, ok := strings.CutPrefix(line, "m=audio "); ok {
+			f := strings.Fields(rest)
+			for _, p := range f[2:] {
+				if p == "0" || p == "8" {
+					if pt < 0 {
+						pt, _ = strconv.Atoi(p)
+					}
+				}
+			}
+		}
+		if rest, ok := strings.CutPrefix(line, "a=rtpmap:"); ok && strings.Contains(strings.ToLower(rest), "telephone-event/8000") {
+			te, _ = strconv.Atoi(strings.Fields(rest)[0])
+		}
+	}
+	if pt < 0 {
+		return 0, 0, errors.New("sipecho: no G.711 in offer")
+	}
+	return pt, te, nil
+}
+
+func answerSDP(addr netip.AddrPort, pt, te int) []byte {
+	name := "PCMU"
+	if pt == 8 {
+		name = "PCMA"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "v=0\r\no=echo 1 1 IN IP4 %s\r\ns=echo\r\nc=IN IP4 %s\r\nt=0 0\r\n", addr.Addr(), addr.Addr())
+	if te >= 0 {
+		fmt.Fprintf(&b, "m=audio %d RTP/AVP %d %d\r\na=rtpmap:%d %s/8000\r\na=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", addr.Port(), pt, te, pt, name, te, te)
+	} else {
+		fmt.Fprintf(&b, "m=audio %d RTP/AVP %d\r\na=rtpmap:%d %s/8000\r\n", addr.Port(), pt, pt, name)
+	}
+	b.WriteString("a=sendrecv\r\n")
+	return []byte(b.String())
+}
+
+func randHex() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%x", b)
+}
+
+// WaitActive waits until the number of active calls is n.
+func (s *Server) WaitActive(ctx context.Context, n int) error {
+	for {
+		if s.Active() == n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("sipecho: %d active calls, want %d: %w", s.Active(), n, ctx.Err())
+		case <-tick():
+		}
+	}
+}

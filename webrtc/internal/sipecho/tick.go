@@ -1,0 +1,5 @@
+package sipecho
+
+import "time"
+
+func tick() <-chan time.Time { return time.After(5 * time.Millisecond) }
