@@ -39,7 +39,10 @@ type DialRequest struct {
 	SDP []byte
 	// OnProgress, if set, receives each provisional response above 100
 	// (180 Ringing, 183 Session Progress with early SDP). It is called
-	// on Dial's goroutine, so it must not block for long.
+	// on Dial's goroutine, so it must not block for long. sipgo handles
+	// each datagram on its own goroutine: responses that arrive within
+	// a millisecond or so of each other may be reported out of order,
+	// and one overtaken by the final response is not reported at all.
 	OnProgress func(Progress)
 }
 
