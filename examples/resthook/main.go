@@ -51,7 +51,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 	var (
 		listen  = exampleflag.String(fs, getenv, "listen", "WEBDIAL_HOOK_LISTEN", "127.0.0.1:8090", "address to serve /connect and /call on")
 		origins = exampleflag.String(fs, getenv, "origins", "WEBDIAL_ORIGINS", "http://127.0.0.1:8080,http://localhost:8080", "comma-separated page origins allowed to call, matched exactly")
-		callee  = exampleflag.String(fs, getenv, "callee", "WEBDIAL_DESTINATION", "sip:demo@127.0.0.1:5090", "callee every call is sent to: a SIP URI, or a user/number in -sip-domain")
+		callee  = exampleflag.String(fs, getenv, "callee", "WEBDIAL_DESTINATION", "sip:demo@localhost", "callee every call is sent to: a SIP URI, or a user/number in -sip-domain")
 		domain  = exampleflag.String(fs, getenv, "sip-domain", "WEBDIAL_SIP_DOMAIN", "", "SIP domain for a bare -callee")
 		proxy   = exampleflag.String(fs, getenv, "sip-proxy", "WEBDIAL_SIP_PROXY", "", "outbound SIP proxy host[:port]")
 		user    = exampleflag.String(fs, getenv, "sip-user", "WEBDIAL_SIP_USER", "", "SIP login for the server's digest challenges")
