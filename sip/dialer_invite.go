@@ -375,6 +375,7 @@ func (d *Dialer) startCancel(inv *invite, tx sipmsg.ClientTransaction, provision
 		defer cancelTx.Terminate()
 		timer := time.NewTimer(finalWait)
 		defer timer.Stop()
+		closing := d.ctx.Done()
 		for {
 			select {
 			case <-cancelTx.Responses(): // 200 to the CANCEL; keep waiting for 487
@@ -385,13 +386,16 @@ func (d *Dialer) startCancel(inv *invite, tx sipmsg.ClientTransaction, provision
 				if r.IsSuccess() {
 					d.releaseFork(inv.dialogBase, r)
 				}
-				return
+				return // a 487 has been ACKed by the transaction
 			case <-tx.Done():
 				return
 			case <-timer.C:
 				return
-			case <-d.ctx.Done():
-				return
+			case <-closing:
+				// Close waits for this goroutine: give the peer a short
+				// while to send 487, so it gets its ACK.
+				closing = nil
+				timer.Reset(closeByeTimeout)
 			}
 		}
 	}()
