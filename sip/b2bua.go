@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/emiago/sipgo"
 	sipgosip "github.com/emiago/sipgo/sip"
 
 	"github.com/webdial/webdial/anon"
@@ -37,8 +38,8 @@ func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c 
 
 	in, err := st.dlgUA.ReadInvite(req, tx)
 	if err != nil {
-		_ = tx.Respond(st.response(req, 400, "Bad Request"))
 		end(400, CauseUnavailable)
+		_ = tx.Respond(st.response(req, 400, "Bad Request"))
 		return
 	}
 	st.dlgs.add(in.ID, &bridgedCall{in: in})
@@ -48,13 +49,13 @@ func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c 
 	route, err := st.router.Route(in.Context(), RouteRequest{Class: c.class, Caller: c.identity, Destination: dest, Source: src})
 	if err != nil {
 		code, reason, cause := errRouteStatus(err)
-		_ = in.Respond(code, reason, nil)
 		end(code, cause)
+		st.reject(in, tx, code, reason)
 		return
 	}
 	if st.dialer == nil {
-		_ = in.Respond(503, "Service Unavailable", nil)
 		end(503, CauseUnavailable)
+		st.reject(in, tx, 503, "Service Unavailable")
 		return
 	}
 	from := route.From
@@ -83,10 +84,12 @@ func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c 
 	cancelRing()
 	if err != nil {
 		code, reason, cause := st.dialFailure(in.Context(), err, ringTimedOut)
-		if code != 0 {
-			_ = in.Respond(code, reason, nil)
+		if code == 0 {
+			end(487, cause)
+			return
 		}
 		end(code, cause)
+		st.reject(in, tx, code, reason)
 		return
 	}
 
@@ -122,6 +125,16 @@ func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c 
 		hangup(in.Bye)
 	}
 	end(200, cause)
+}
+
+// reject sends a final non-2xx response in the caller's early dialog (same
+// To tag as the provisional responses). The INVITE server transaction
+// retransmits it and absorbs the ACK on its own, so unlike
+// DialogServerSession.Respond this does not block the handler.
+func (st *state) reject(in *sipgo.DialogServerSession, tx sipgosip.ServerTransaction, code int, reason string) {
+	res := sipgosip.NewResponseFromRequest(in.InviteRequest, code, reason, nil)
+	res.AppendHeader(sipgosip.NewHeader("Server", st.userAgent))
+	_ = tx.Respond(res)
 }
 
 // hangup sends one BYE with a bounded wait.

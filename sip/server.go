@@ -269,7 +269,7 @@ func (s *Server) newState(pc net.PacketConn, ln net.Listener) (*state, error) {
 		st.locations = NewMemoryLocations()
 	}
 	if st.router == nil {
-		st.router = &LocationRouter{Locations: st.locations, Now: st.now}
+		st.router = &LocationRouter{Locations: st.locations, Domain: st.domain, Now: st.now}
 	}
 	st.guard = newSourceGuard(st.lim, st.now)
 	st.calls = newCallCounter(st.lim)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -174,3 +175,5 @@ func srvTestLogger(t testing.TB) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
+
+func netipMust(s string) netip.Addr { return netip.MustParseAddr(s) }
