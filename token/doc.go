@@ -42,6 +42,6 @@
 // a third that verifies. Use it only to talk to an existing Kandy realm.
 //
 // This package imports only the standard library and golang.org/x/crypto.
-// It cannot import webdial's anon package; wire anon's identity generator
-// into Handler.NewSubject.
+// It cannot import webdial's anon package; webrtc/ and the examples wire
+// anon.NewIdentity into Handler.NewSubject.
 package token

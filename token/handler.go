@@ -48,9 +48,13 @@ type Handler struct {
 	// The token's Audience is set to the request's normalised origin.
 	Origins *Origins
 	// NewSubject makes the Subject of each token. If nil, Subject is
-	// "anonymous-" followed by 32 random hex digits. webdial's webrtc
-	// package and examples set it to anon's identity generator (this
-	// package cannot import anon).
+	// "anonymous-" followed by 32 random hex digits. This package cannot
+	// import webdial's anon package; webrtc/ and the examples wire it in:
+	//
+	//	NewSubject: func() (string, error) {
+	//		id, err := anon.NewIdentity("")
+	//		return id.URI(), err
+	//	},
 	NewSubject func() (string, error)
 	// Destination is the Destination of every token unless Authorize
 	// changes it. If empty, tokens carry no destination and the server
