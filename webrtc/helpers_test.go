@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,7 +29,27 @@ type bed struct {
 	srv    *httptest.Server
 	sealer *token.Sealer
 	dialer *sip.Dialer
-	now    time.Time
+	rec    *recordingDialer
+}
+
+// recordingDialer remembers what the gateway asked the real dialer for.
+type recordingDialer struct {
+	inner sipDialer
+	mu    sync.Mutex
+	reqs  []dialRequest
+}
+
+func (r *recordingDialer) dial(ctx context.Context, req dialRequest) (sipCall, error) {
+	r.mu.Lock()
+	r.reqs = append(r.reqs, req)
+	r.mu.Unlock()
+	return r.inner.dial(ctx, req)
+}
+
+func (r *recordingDialer) requests() []dialRequest {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]dialRequest(nil), r.reqs...)
 }
 
 func testLogger(t testing.TB) *slog.Logger {
@@ -70,11 +91,15 @@ func newBed(t testing.TB, sipProxy string, mutate func(*Config)) *bed {
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	gw, err := New(cfg)
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recordingDialer{inner: dialerAdapter{dialer}}
+	gw, err := newGateway(cfg, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &bed{t: t, gw: gw, srv: httptest.NewServer(gw), sealer: sealer, dialer: dialer}
+	b := &bed{t: t, gw: gw, srv: httptest.NewServer(gw), sealer: sealer, dialer: dialer, rec: rec}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -55,7 +55,9 @@ type Server struct {
 
 // Call is one answered (or ringing) call.
 type Call struct {
-	ID      string
+	ID         string
+	RequestURI string
+	From       string // From header of the INVITE
 	rtp     *net.UDPConn
 	from    netip.AddrPort // SIP source of the INVITE
 	invite  msg
@@ -265,7 +267,10 @@ func (s *Server) onInvite(m msg, from netip.AddrPort) {
 		}
 		return
 	}
-	c = &Call{ID: id, from: from, invite: m, toTag: randHex(), done: make(chan struct{})}
+	c = &Call{ID: id, from: from, invite: m, toTag: randHex(), done: make(chan struct{}), From: m.one("from")}
+	if f := strings.Fields(m.first); len(f) == 3 {
+		c.RequestURI = f[1]
+	}
 	s.calls[id] = c
 	s.mu.Unlock()
 	s.Invites.Add(1)
