@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/webdial/webdial/internal/testpeer"
+)
+
+// artifactsEnv names a directory where the end-to-end test keeps its
+// screenshot; if unset, the test's temporary directory.
+const artifactsEnv = "WEBDIAL_ARTIFACTS"
+
+// TestBrowserCallEndToEnd drives the real page in headless Chromium with a
+// fake microphone: Call, "in call", RTP at the demo destination, audio back
+// at the page's level meter, a DTMF key at the destination, hang up, BYE.
+func TestBrowserCallEndToEnd(t *testing.T) {
+	chromium := testpeer.Lookup(t, "chromium")
+	a := startApp(t, config{Demo: true, Destination: demoDestination})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(480, 760),
+		// A beeping fake microphone, granted without a prompt.
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		// The only interface may be lo: without this Chromium gathers no
+		// ICE candidate at all (the gateway gathers loopback too).
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	defer cancelAlloc()
+	page, cancelPage := chromedp.NewContext(allocCtx)
+	defer cancelPage()
+
+	// pageState reports the page's words, for failure messages.
+	pageState := func() string {
+		s, err := chromedp.Run(page, chromedp.Evaluate[string](`document.getElementById("status").textContent.trim()`))
+		if err != nil {
+			return "(unreadable: " + err.Error() + ")"
+		}
+		return s
+	}
+	waitPage := func(what, predicate string, timeout time.Duration) {
+		t.Helper()
+		if _, err := chromedp.Run(page, chromedp.Poll[chromedp.Void](predicate,
+			chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(timeout))); err != nil {
+			t.Fatalf("page never got %s (%v); page says %q; demo stats %+v", what, err, pageState(), a.Demo.Stats())
+		}
+	}
+
+	if err := chromedp.Do(page,
+		chromedp.Navigate(a.URL),
+		chromedp.WaitVisible(chromedp.CSS("#call")),
+		chromedp.Click(chromedp.CSS("#call")),
+	); err != nil {
+		t.Fatalf("load and press Call: %v", err)
+	}
+	waitPage(`"in call"`, `document.body.dataset.state === "incall" && document.getElementById("state").textContent === "in call"`, 30*time.Second)
+
+	waitFor(t, "RTP from the browser at the demo destination", 10*time.Second, func() bool {
+		return a.Demo.Stats().RTPReceived >= 25
+	})
+	waitPage("incoming audio on the level meter", `Number(document.getElementById("level").dataset.peak) > 5`, 10*time.Second)
+	peak, _ := chromedp.Run(page, chromedp.Evaluate[string](`document.getElementById("level").dataset.peak`))
+	timer, _ := chromedp.Run(page, chromedp.Evaluate[string](`document.getElementById("timer").textContent`))
+	t.Logf("in call: page level peak %s/1000, timer %s, demo stats %+v, gateway %+v", peak, timer, a.Demo.Stats(), a.Gateway.Stats())
+
+	shot, err := chromedp.Run(page, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	dir := os.Getenv(artifactsEnv)
+	if dir == "" {
+		dir = t.TempDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shotPath := filepath.Join(dir, "clicktocall-in-call.png")
+	if err := os.WriteFile(shotPath, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot of the in-call page: %s (%d bytes)", shotPath, len(shot))
+
+	if err := chromedp.Do(page, chromedp.Click(chromedp.CSS(`#keypad button[data-digit="5"]`))); err != nil {
+		t.Fatalf("press 5: %v", err)
+	}
+	waitFor(t, "DTMF 5 at the demo destination", 10*time.Second, func() bool {
+		return strings.Contains(a.Demo.Stats().Digits, "5")
+	})
+
+	if err := chromedp.Do(page, chromedp.Click(chromedp.CSS("#call"))); err != nil {
+		t.Fatalf("press Hang up: %v", err)
+	}
+	waitPage(`"ended"`, `document.body.dataset.state === "ended"`, 10*time.Second)
+	waitFor(t, "the SIP BYE at the demo destination", 10*time.Second, func() bool {
+		st := a.Demo.Stats()
+		return st.ByeReceived == 1 && st.Active == 0
+	})
+	if got := pageState(); !strings.Contains(got, "you hung up") {
+		t.Errorf("page says %q after hang-up", got)
+	}
+	if st := a.Demo.Stats(); st.Calls != 1 || st.Digits != "5" {
+		t.Errorf("demo stats %+v: want one call and the digit 5", st)
+	}
+	fmt.Fprintln(os.Stderr) // keep chromium's stderr noise apart from the test summary
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		<-tick.C
+	}
+}
