@@ -189,6 +189,7 @@ func (g *Gateway) admit(ctx context.Context, r *http.Request, origin, client str
 	}
 	rl.sipCodecPT = codecPT
 	c := &call{g: g, id: id, origin: origin, client: client, relay: rl, finished: make(chan struct{}),
+		dcOpen: make(chan struct{}), pcGone: make(chan struct{}),
 		log: g.cfg.Logger.With("call", id)}
 	c.ctx, c.cancel = context.WithCancel(g.ctx)
 	answer, err := g.answer(ctx, c, offer, codecPT)

@@ -37,6 +37,8 @@ type call struct {
 	connected     bool
 	leg           sipCall
 
+	dcOpen, pcGone      chan struct{} // closed once each
+	dcOnce, goneOnce    sync.Once
 	peerTimer, maxTimer *time.Timer
 	finished            chan struct{} // closed once everything is released
 }
@@ -74,8 +76,10 @@ func (c *call) pcHooks() {
 			c.connected = true
 			c.mu.Unlock()
 		case pionwebrtc.PeerConnectionStateFailed:
+			c.goneOnce.Do(func() { close(c.pcGone) })
 			c.end("page unreachable")
 		case pionwebrtc.PeerConnectionStateClosed:
+			c.goneOnce.Do(func() { close(c.pcGone) })
 			c.end("page closed")
 		}
 	})
@@ -161,6 +165,7 @@ func (c *call) teardown() {
 		}
 		cancel()
 	}
+	c.awaitControl()
 	c.setState(StateEnded, reason)
 	c.mu.Lock()
 	c.state = StateEnded
@@ -172,4 +177,22 @@ func (c *call) teardown() {
 	c.log.Info("webrtc: call ended", "call", c.id, "reason", reason,
 		"to_sip", c.relay.toSIP.Load(), "to_page", c.relay.toPage.Load())
 	close(c.finished)
+}
+
+// awaitControl waits, for a call that ended before the page's control
+// channel opened (rejected, unreachable), until the page can be told why.
+func (c *call) awaitControl() {
+	c.mu.Lock()
+	dc := c.dc
+	c.mu.Unlock()
+	if dc != nil || c.g.ctx.Err() != nil {
+		return
+	}
+	t := time.NewTimer(min(c.g.cfg.Limits.PeerTimeout, 5*time.Second))
+	defer t.Stop()
+	select {
+	case <-c.dcOpen:
+	case <-c.pcGone:
+	case <-t.C:
+	}
 }

@@ -47,6 +47,7 @@ func (c *call) attachControl(dc *pionwebrtc.DataChannel) {
 		c.dc = dc
 		state, reason := c.state, c.reason
 		c.mu.Unlock()
+		c.dcOnce.Do(func() { close(c.dcOpen) })
 		if state != "" {
 			c.sendControl(ControlMessage{Type: "state", State: state, Reason: reason})
 		}

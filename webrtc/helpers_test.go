@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -156,3 +157,5 @@ func waitFor(t testing.TB, ctx context.Context, what string, cond func() bool) {
 		}
 	}
 }
+
+func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }

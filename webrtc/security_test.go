@@ -185,7 +185,9 @@ func TestHTTPHooksConnectRefuses(t *testing.T) {
 	backend := newHookBackend(t)
 	hooks := &HTTPHooks{BaseURL: backend.srv.URL + "/hooks"}
 	// No static allow-list: the backend alone decides.
-	b := newBed(t, echo.Addr().String(), func(c *Config) { c.Origins, c.Connect, c.Call, c.Sealer, c.InsecureNoToken = nil, hooks, hooks, nil, true })
+	b := newBed(t, echo.Addr().String(), func(c *Config) {
+		c.Origins, c.Connect, c.Call, c.Sealer, c.InsecureNoToken = nil, hooks, hooks, nil, true
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, err := b.dial(ctx, pageclient.Options{Origin: "https://evil.example.net"})

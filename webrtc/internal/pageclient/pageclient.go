@@ -35,6 +35,8 @@ type Options struct {
 	OnRTP func(pkt []byte)
 	// HTTP is the client for POST and DELETE; nil: a default client.
 	HTTP *http.Client
+	// SkipAnswer leaves the answer unapplied (a page that never connects).
+	SkipAnswer bool
 	// ICEPortMin/Max bound the client's ICE ports (0: any).
 	ICEPortMin, ICEPortMax uint16
 }
@@ -55,7 +57,7 @@ type Message struct {
 // Client is one page-side call.
 type Client struct {
 	PC       *pionwebrtc.PeerConnection
-	Track    *pionwebrtc.TrackLocalStaticRTP
+	track    *rawTrack
 	DC       *pionwebrtc.DataChannel
 	Location string
 	Link     []string
@@ -68,6 +70,7 @@ type Client struct {
 	recvWG  sync.WaitGroup
 	seq     uint16
 	ts      uint32
+	hdr     rtp.Header
 }
 
 // Dial makes the peer connection, POSTs the offer and applies the answer.
@@ -107,11 +110,8 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 		_ = pc.Close()
 		return nil, err
 	}
-	c.Track, err = pionwebrtc.NewTrackLocalStaticRTP(codecs[0].RTPCodecCapability, "audio", "page")
-	if err != nil {
-		return fail(err)
-	}
-	if _, err := pc.AddTrack(c.Track); err != nil {
+	c.track = &rawTrack{}
+	if _, err := pc.AddTrack(c.track); err != nil {
 		return fail(err)
 	}
 	c.DC, err = pc.CreateDataChannel("webdial", nil)
@@ -196,6 +196,9 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 	}
 	c.Location = loc.String()
 	c.Link = resp.Header.Values("Link")
+	if o.SkipAnswer {
+		return c, nil
+	}
 	if err := pc.SetRemoteDescription(pionwebrtc.SessionDescription{Type: pionwebrtc.SDPTypeAnswer, SDP: string(body)}); err != nil {
 		return fail(err)
 	}
@@ -246,11 +249,21 @@ func (c *Client) Send(m Message) error {
 	return c.DC.SendText(string(b))
 }
 
-// WriteAudio sends one 20 ms G.711 packet with the given payload.
+// WriteAudio sends one 20 ms G.711 packet with the given payload. It is
+// not safe for concurrent use.
 func (c *Client) WriteAudio(payload []byte) error {
 	c.seq++
 	c.ts += 160
-	return c.Track.WriteRTP(&rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 0, SequenceNumber: c.seq, Timestamp: c.ts}, Payload: payload})
+	c.hdr = rtp.Header{SequenceNumber: c.seq, Timestamp: c.ts}
+	return c.track.write(false, &c.hdr, payload)
+}
+
+// WriteEvent sends one RFC 4733 telephone-event packet, as a browser's
+// RTCDTMFSender would.
+func (c *Client) WriteEvent(payload []byte, marker bool) error {
+	c.seq++
+	c.hdr = rtp.Header{SequenceNumber: c.seq, Timestamp: c.ts, Marker: marker}
+	return c.track.write(true, &c.hdr, payload)
 }
 
 // Hangup DELETEs the call resource.

@@ -58,13 +58,13 @@ type Call struct {
 	ID         string
 	RequestURI string
 	From       string // From header of the INVITE
-	rtp     *net.UDPConn
-	from    netip.AddrPort // SIP source of the INVITE
-	invite  msg
-	toTag   string
-	done    chan struct{}
-	once    sync.Once
-	lastRes []byte
+	rtp        *net.UDPConn
+	from       netip.AddrPort // SIP source of the INVITE
+	invite     msg
+	toTag      string
+	done       chan struct{}
+	once       sync.Once
+	lastRes    []byte
 
 	Echoed atomic.Int64 // RTP packets echoed
 	mu     sync.Mutex
