@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"testing"
+	"time"
 
 	icholy "github.com/icholy/digest"
 )
@@ -41,18 +42,25 @@ func BenchmarkVerify(b *testing.B) {
 			const batch = 1 << 14
 			creds := credBatch(b, h, ch, alg, 1, batch)
 			ctx := b.Context()
+			defer lockThread()()
+			var cpu time.Duration
 			b.ReportAllocs()
 			b.ResetTimer()
+			start := threadCPU()
 			for i := 0; i < b.N; i++ {
 				if i > 0 && i%batch == 0 {
 					b.StopTimer()
+					cpu += threadCPU() - start
 					creds = credBatch(b, h, ch, alg, i+1, batch)
+					start = threadCPU()
 					b.StartTimer()
 				}
 				if _, err := h.srv.Verify(ctx, Request{Method: "REGISTER", URI: "sip:example.com", Authorization: creds[i%batch]}); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu += threadCPU() - start
+			b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
@@ -70,8 +78,11 @@ func BenchmarkBareHashes(b *testing.B) {
 			a2 := []byte("REGISTER:sip:example.com")
 			buf := make([]byte, 0, 512)
 			var tag [32]byte
+			defer lockThread()()
 			b.ReportAllocs()
-			for b.Loop() {
+			b.ResetTimer()
+			start := threadCPU()
+			for i := 0; i < b.N; i++ {
 				mac.Reset()
 				mac.Write(macIn)
 				mac.Sum(tag[:0])
@@ -84,6 +95,7 @@ func BenchmarkBareHashes(b *testing.B) {
 				buf = append(buf, buf[:ha2]...)
 				buf = alg.appendHexSum(buf, buf[ha2:])
 			}
+			b.ReportMetric(float64((threadCPU()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
@@ -93,12 +105,16 @@ const benchCred = `Digest username="alice", realm="example.com", nonce="AUIAAAAA
 func BenchmarkParseCredentials(b *testing.B) {
 	b.Run("webdial", func(b *testing.B) {
 		var c credentials
+		defer lockThread()()
 		b.ReportAllocs()
-		for b.Loop() {
+		b.ResetTimer()
+		start := threadCPU()
+		for i := 0; i < b.N; i++ {
 			if err := parseCredentials(benchCred, &c); err != nil {
 				b.Fatal(err)
 			}
 		}
+		b.ReportMetric(float64((threadCPU()-start).Nanoseconds())/float64(b.N), "cpu-ns/op")
 	})
 	b.Run("icholy", func(b *testing.B) {
 		b.ReportAllocs()
