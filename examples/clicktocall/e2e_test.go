@@ -24,7 +24,13 @@ const artifactsEnv = "WEBDIAL_ARTIFACTS"
 func TestBrowserCallEndToEnd(t *testing.T) {
 	chromium := testpeer.Lookup(t, "chromium")
 	a := startApp(t, config{Demo: true, Destination: demoDestination})
+	browserCall(t, chromium, a, "clicktocall-in-call.png")
+}
 
+// browserCall loads a's page in a fresh headless Chromium and makes one
+// call to a's demo destination, checking every step.
+func browserCall(t *testing.T, chromium string, a *app, shotName string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -87,7 +93,7 @@ func TestBrowserCallEndToEnd(t *testing.T) {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	shotPath := filepath.Join(dir, "clicktocall-in-call.png")
+	shotPath := filepath.Join(dir, shotName)
 	if err := os.WriteFile(shotPath, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}

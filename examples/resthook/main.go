@@ -65,15 +65,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		return fmt.Errorf("-origins: %w", err)
 	}
 	logger := slog.New(slog.NewTextHandler(logOut, nil))
-	h := &hooks{
-		origins: allowed,
-		overwrite: hookwire.Call{
+	h := &hookwire.Backend{
+		Origins: allowed,
+		Overwrite: hookwire.Call{
 			Callee: *callee, SIPDomain: *domain, SIPOutboundProxy: *proxy,
 			SIPLogin: *user, SIPPassword: *pass,
 		},
-		log: logger,
+		Logger: logger,
 	}
-	if h.overwrite.CalleeURI() == "" {
+	if h.Overwrite.CalleeURI() == "" {
 		return fmt.Errorf("-callee %q: need a sip:/tel: URI, or -sip-domain for a bare user", *callee)
 	}
 
@@ -82,7 +82,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		return err
 	}
 	srv := &http.Server{
-		Handler:           h.routes(),
+		Handler:           h.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("resthook listening", "url", "http://"+ln.Addr().String(), "origins", *origins,
-		"callee", h.overwrite.CalleeURI(), "sip_user", *user, "has_password", *pass != "")
+		"callee", h.Overwrite.CalleeURI(), "sip_user", *user, "has_password", *pass != "")
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
