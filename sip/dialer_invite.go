@@ -80,6 +80,9 @@ func (d *Dialer) newInvite(r DialRequest) (*invite, error) {
 	if from == "" {
 		from = "<sip:anonymous@anonymous.invalid>"
 	}
+	if strings.ContainsAny(from, "\r\n\x00") {
+		return nil, fmt.Errorf("%w: From contains a control character", ErrBadDialRequest)
+	}
 	fh := &sipmsg.FromHeader{Params: sipmsg.NewParams()}
 	name, err := sipmsg.ParseAddressValue(from, &fh.Address, &fh.Params)
 	if err != nil || (fh.Address.Scheme != "sip" && fh.Address.Scheme != "sips") || fh.Address.Host == "" {
@@ -123,7 +126,7 @@ func (d *Dialer) newInvite(r DialRequest) (*invite, error) {
 // parseSIPURI accepts only sip: URIs with a host (sips needs TLS, which
 // the dialer does not offer).
 func parseSIPURI(s string, u *sipmsg.Uri) error {
-	if strings.ContainsAny(s, "\r\n<> ") {
+	if strings.ContainsAny(s, "\r\n\x00<> ") {
 		return errors.New("not a bare SIP URI")
 	}
 	if err := sipmsg.ParseUri(s, u); err != nil {
