@@ -288,11 +288,17 @@ func (d *Dialer) establish(inv *invite, tx sipmsg.ClientTransaction, res *sipmsg
 		d.releaseFork(inv.dialogBase, res)
 		return nil, fmt.Errorf("sip: send ACK: %w", err)
 	}
+	// The timer exists before the call is visible to a remote BYE, so
+	// end() always finds and stops it.
+	c.maxTimer = time.AfterFunc(d.cfg.MaxDuration, c.onMaxDuration)
 	if !d.addCall(c) {
+		c.maxTimer.Stop()
 		d.hangupInBackground(c, EndDialerClosed)
 		return nil, ErrDialerClosed
 	}
-	c.maxTimer = time.AfterFunc(d.cfg.MaxDuration, c.onMaxDuration)
+	if c.Cause() != EndNone {
+		d.removeCall(c) // MaxDuration already fired; end() ran before addCall
+	}
 	return c, nil
 }
 
