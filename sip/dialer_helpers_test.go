@@ -3,8 +3,8 @@ package sip
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"log/slog"
+	"net"
 	"runtime"
 	"strconv"
 	"strings"
@@ -32,8 +32,14 @@ type dialerSippUAS struct {
 // loopback port; it must complete calls calls before its timeout.
 func dialerStartUAS(t *testing.T, scenario string, calls int, vars map[string]any, extra ...string) *dialerSippUAS {
 	t.Helper()
+	return dialerStartUASOn(t, "127.0.0.1", scenario, calls, vars, extra...)
+}
+
+// dialerStartUASOn is dialerStartUAS on another loopback IP (e.g. ::1).
+func dialerStartUASOn(t *testing.T, ip, scenario string, calls int, vars map[string]any, extra ...string) *dialerSippUAS {
+	t.Helper()
 	ports := testpeer.FreePorts(t, 2)
-	args := []string{"-sf", "{{.Dir}}/scenario.xml", "-i", "127.0.0.1", "-p", strconv.Itoa(ports[0]),
+	args := []string{"-sf", "{{.Dir}}/scenario.xml", "-i", ip, "-p", strconv.Itoa(ports[0]),
 		"-mp", strconv.Itoa(ports[1]), "-m", strconv.Itoa(calls), "-nostdin",
 		"-timeout", "20s", "-timeout_error", "-trace_stat", "-stf", "{{.Dir}}/stats.csv", "-fd", "1"}
 	p := testpeer.Start(t, "sipp", testpeer.Options{
@@ -42,7 +48,8 @@ func dialerStartUAS(t *testing.T, scenario string, calls int, vars map[string]an
 		Vars:    vars,
 		Listen:  []string{"udp:" + strconv.Itoa(ports[0])},
 	})
-	return &dialerSippUAS{Peer: p, Port: ports[0], Target: fmt.Sprintf("sip:svc@127.0.0.1:%d", ports[0])}
+	host := net.JoinHostPort(ip, strconv.Itoa(ports[0]))
+	return &dialerSippUAS{Peer: p, Port: ports[0], Target: "sip:svc@" + host}
 }
 
 // waitOK waits for sipp to finish its calls and exit 0 (all calls

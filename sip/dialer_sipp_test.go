@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"runtime"
 	"strings"
 	"sync"
@@ -202,4 +203,28 @@ func TestDialerAuth401(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestDialerIPv6(t *testing.T) {
+	if ln, err := net.ListenPacket("udp", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	} else {
+		ln.Close()
+	}
+	uas := dialerStartUASOn(t, "::1", "uas_remote_bye.xml", 1, nil)
+	d := newDialerForTest(t, DialerConfig{LocalAddr: "[::1]:0"})
+	if !d.Addr().Addr().Is6() || d.Addr().Port() == 0 {
+		t.Fatalf("Addr = %v, want a bound IPv6 address", d.Addr())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := d.Dial(ctx, DialRequest{Target: uas.Target, SDP: dialerOffer})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	dialerWaitDone(t, c) // the UAS's BYE found our Contact
+	if c.Cause() != EndRemoteHangup {
+		t.Fatalf("Cause = %v", c.Cause())
+	}
+	uas.waitOK(t)
 }
