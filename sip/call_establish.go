@@ -1,0 +1,101 @@
+package sip
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	sipmsg "github.com/emiago/sipgo/sip"
+)
+
+// establish ACKs the 2xx and turns it into a registered Call.
+func (d *Dialer) establish(inv *invite, tx sipmsg.ClientTransaction, res *sipmsg.Response) (*Call, error) {
+	c := d.newCall(inv.dialogBase, res)
+	c.earlySDP = inv.early
+	c.remoteSDP = append([]byte(nil), res.Body()...)
+	tx.OnRetransmission(c.on2xxRetransmission)
+	if err := c.sendAck(); err != nil {
+		// The peer will retransmit the 2xx; a later ACK may still work,
+		// but the caller cannot rely on this call.
+		tx.Terminate()
+		d.releaseFork(inv.dialogBase, res)
+		return nil, fmt.Errorf("sip: send ACK: %w", err)
+	}
+	// The timer exists before the call is visible to a remote BYE, so
+	// end() always finds and stops it.
+	c.maxTimer = time.AfterFunc(d.cfg.MaxDuration, c.onMaxDuration)
+	if !d.addCall(c) {
+		c.maxTimer.Stop()
+		d.hangupInBackground(c, EndDialerClosed)
+		return nil, ErrDialerClosed
+	}
+	if c.Cause() != EndNone {
+		d.removeCall(c) // MaxDuration already fired; end() ran before addCall
+	}
+	return c, nil
+}
+
+// newCall builds the dialog state of a 2xx (RFC 3261 §12.1.2).
+func (d *Dialer) newCall(base dialogBase, res *sipmsg.Response) *Call {
+	c := &Call{d: d, dialogBase: base, done: make(chan struct{}), cseq: base.inviteCSeq}
+	c.log = d.log.With("call_id", base.callID)
+	if to := res.To(); to != nil {
+		c.to = sipmsg.HeaderClone(to).(*sipmsg.ToHeader)
+		c.remoteTag, _ = to.Params.Get("tag")
+	}
+	if ct := res.Contact(); ct != nil {
+		c.target = *ct.Address.Clone()
+	} else if to := res.To(); to != nil {
+		c.target = *to.Address.Clone()
+	}
+	rrs := res.GetHeaders("Record-Route")
+	for i := len(rrs) - 1; i >= 0; i-- {
+		if rr, ok := rrs[i].(*sipmsg.RecordRouteHeader); ok {
+			c.routes = append(c.routes, *rr.Address.Clone())
+			continue
+		}
+		var u sipmsg.Uri
+		var params sipmsg.HeaderParams
+		if _, err := sipmsg.ParseAddressValue(rrs[i].Value(), &u, &params); err == nil {
+			c.routes = append(c.routes, u)
+		}
+	}
+	return c
+}
+
+func (c *Call) sendAck() error {
+	ack := c.buildRequest(sipmsg.ACK, c.inviteCSeq)
+	if err := c.d.cli.WriteRequest(ack, c.d.reqOpt); err != nil {
+		return err
+	}
+	c.ack = ack
+	return nil
+}
+
+// releaseFork ACKs and then BYEs a 2xx the dialer does not want (a
+// second fork, or an answer that raced our CANCEL), so no call leaks.
+func (d *Dialer) releaseFork(base dialogBase, res *sipmsg.Response) {
+	c := d.newCall(base, res)
+	if err := c.sendAck(); err != nil {
+		c.log.Debug("ACK of unwanted 2xx failed", "error", err)
+	}
+	d.hangupInBackground(c, EndLocalHangup)
+}
+
+// hangupInBackground BYEs a call that was never registered. The caller
+// must itself be tracked (d.wg above zero), so this Add is safe.
+func (d *Dialer) hangupInBackground(c *Call, cause EndCause) {
+	c.mu.Lock()
+	c.cause = cause
+	c.mu.Unlock()
+	close(c.done)
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), closeByeTimeout)
+		defer cancel()
+		if err := c.sendBye(ctx); err != nil {
+			c.log.Debug("BYE of unwanted 2xx failed", "error", err)
+		}
+	}()
+}
