@@ -74,13 +74,15 @@ func (a Algorithm) hexHash(parts ...string) string {
 }
 
 // HA1 returns H(username ":" realm ":" password) in lowercase hex, the
-// value a [CredentialStore] returns.
+// value a [CredentialStore] returns. It panics if alg is not one of the
+// supported algorithms.
 func HA1(alg Algorithm, username, realm, password string) string {
 	return alg.hexHash(username, realm, password)
 }
 
 // Userhash returns H(username ":" realm), the value a client sends as
 // username when the challenge carries userhash=true (RFC 7616 §3.4.4).
+// It panics if alg is not one of the supported algorithms.
 func Userhash(alg Algorithm, username, realm string) string {
 	return alg.hexHash(username, realm)
 }

@@ -65,7 +65,8 @@ func (m *MemoryStore) AddPassword(username, password string) {
 	}
 }
 
-// AddHA1 stores a precomputed lowercase-hex HA1 of username for alg.
+// AddHA1 stores a precomputed lowercase-hex HA1 of username for alg
+// (computed, for example, with [HA1]). It panics on an unsupported alg.
 func (m *MemoryStore) AddHA1(username string, alg Algorithm, ha1 string) {
 	c := Credential{Username: username, HA1: ha1}
 	uh := Userhash(alg, username, m.realm)
