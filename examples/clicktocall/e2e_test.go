@@ -75,10 +75,10 @@ func browserCall(t *testing.T, chromium string, a *app, shotName string) {
 	}
 	waitPage(`"in call"`, `document.body.dataset.state === "incall" && document.getElementById("state").textContent === "in call"`, 30*time.Second)
 
-	waitFor(t, "RTP from the browser at the demo destination", 10*time.Second, func() bool {
+	waitFor(t, "RTP from the browser at the demo destination", 20*time.Second, func() bool {
 		return a.Demo.Stats().RTPReceived >= 25
 	})
-	waitPage("incoming audio on the level meter", `Number(document.getElementById("level").dataset.peak) > 5`, 10*time.Second)
+	waitPage("incoming audio on the level meter", `Number(document.getElementById("level").dataset.peak) > 5`, 20*time.Second)
 	peak, _ := chromedp.Run(page, chromedp.Evaluate[string](`document.getElementById("level").dataset.peak`))
 	timer, _ := chromedp.Run(page, chromedp.Evaluate[string](`document.getElementById("timer").textContent`))
 	t.Logf("in call: page level peak %s/1000, timer %s, demo stats %+v, gateway %+v", peak, timer, a.Demo.Stats(), a.Gateway.Stats())
@@ -98,6 +98,15 @@ func browserCall(t *testing.T, chromium string, a *app, shotName string) {
 		t.Fatal(err)
 	}
 	t.Logf("screenshot of the in-call page: %s (%d bytes)", shotPath, len(shot))
+
+	if err := chromedp.Do(page, chromedp.Click(chromedp.CSS("#mute"))); err != nil {
+		t.Fatalf("press Mute: %v", err)
+	}
+	waitPage("mute on", `document.getElementById("mute").getAttribute("aria-pressed") === "true"`, 5*time.Second)
+	if err := chromedp.Do(page, chromedp.Click(chromedp.CSS("#mute"))); err != nil {
+		t.Fatalf("press Unmute: %v", err)
+	}
+	waitPage("mute off", `document.getElementById("mute").getAttribute("aria-pressed") === "false"`, 5*time.Second)
 
 	if err := chromedp.Do(page, chromedp.Click(chromedp.CSS(`#keypad button[data-digit="5"]`))); err != nil {
 		t.Fatalf("press 5: %v", err)
