@@ -13,11 +13,11 @@ func (d *Dialer) establish(inv *invite, tx sipmsg.ClientTransaction, res *sipmsg
 	c := d.newCall(inv.dialogBase, res)
 	c.earlySDP = inv.early
 	c.remoteSDP = append([]byte(nil), res.Body()...)
-	tx.OnRetransmission(c.on2xxRetransmission)
+	// The INVITE transaction ends here rather than after Timer M (32 s),
+	// so memory stays flat under load: 2xx retransmissions (our ACK was
+	// lost) and 2xx from other forks reach strayResponse instead.
+	tx.Terminate()
 	if err := c.sendAck(); err != nil {
-		// The peer will retransmit the 2xx; a later ACK may still work,
-		// but the caller cannot rely on this call.
-		tx.Terminate()
 		d.releaseFork(inv.dialogBase, res)
 		return nil, fmt.Errorf("sip: send ACK: %w", err)
 	}

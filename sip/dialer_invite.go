@@ -178,6 +178,9 @@ func (d *Dialer) Dial(ctx context.Context, req DialRequest) (*Call, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // nothing sent, nothing to cancel
+	}
 	if !d.track() {
 		return nil, ErrDialerClosed
 	}
