@@ -113,6 +113,9 @@ func (r RegistrarConfig) withDefaults() RegistrarConfig {
 	return r
 }
 
+// udpReadBuffer is the socket receive buffer Run asks for.
+const udpReadBuffer = 4 << 20
+
 // state is what a running Server owns; built by Serve.
 type state struct {
 	log         *slog.Logger
@@ -157,6 +160,9 @@ func (s *Server) Run(ctx context.Context) error {
 		if pc, err = net.ListenPacket("udp", udpAddr); err != nil {
 			return fmt.Errorf("sip: listen udp: %w", err)
 		}
+		// Absorb bursts (and scheduler stalls on busy hosts) instead of
+		// dropping datagrams; the kernel caps it at net.core.rmem_max.
+		_ = pc.(*net.UDPConn).SetReadBuffer(udpReadBuffer)
 	}
 	if tcpAddr != "" {
 		if ln, err = net.Listen("tcp", tcpAddr); err != nil {
