@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,12 +23,13 @@ const artifactsEnv = "WEBDIAL_ARTIFACTS"
 func TestBrowserCallEndToEnd(t *testing.T) {
 	chromium := testpeer.Lookup(t, "chromium")
 	a := startApp(t, config{Demo: true, Destination: demoDestination})
-	browserCall(t, chromium, a, "clicktocall-in-call.png")
+	browserCall(t, chromium, a, "clicktocall-in-call.png", false)
 }
 
 // browserCall loads a's page in a fresh headless Chromium and makes one
-// call to a's demo destination, checking every step.
-func browserCall(t *testing.T, chromium string, a *app, shotName string) {
+// call to a's demo destination, checking every step. The page hangs up,
+// or with remoteHangup the destination does (it is closed).
+func browserCall(t *testing.T, chromium string, a *app, shotName string, remoteHangup bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -69,9 +69,20 @@ func browserCall(t *testing.T, chromium string, a *app, shotName string) {
 	if err := chromedp.Do(page,
 		chromedp.Navigate(a.URL),
 		chromedp.WaitVisible(chromedp.CSS("#call")),
-		chromedp.Click(chromedp.CSS("#call")),
 	); err != nil {
-		t.Fatalf("load and press Call: %v", err)
+		t.Fatalf("load the page: %v", err)
+	}
+	// Record every state the page shows, to check the words in order.
+	if _, err := chromedp.Run(page, chromedp.Evaluate[chromedp.Void](`
+		window.seenStates = [];
+		new MutationObserver(() => {
+			const s = document.getElementById("state").textContent;
+			if (window.seenStates[window.seenStates.length - 1] !== s) window.seenStates.push(s);
+		}).observe(document.getElementById("state"), { childList: true, characterData: true, subtree: true });`)); err != nil {
+		t.Fatalf("install the state recorder: %v", err)
+	}
+	if err := chromedp.Do(page, chromedp.Click(chromedp.CSS("#call"))); err != nil {
+		t.Fatalf("press Call: %v", err)
 	}
 	waitPage(`"in call"`, `document.body.dataset.state === "incall" && document.getElementById("state").textContent === "in call"`, 30*time.Second)
 
@@ -115,21 +126,53 @@ func browserCall(t *testing.T, chromium string, a *app, shotName string) {
 		return strings.Contains(a.Demo.Stats().Digits, "5")
 	})
 
-	if err := chromedp.Do(page, chromedp.Click(chromedp.CSS("#call"))); err != nil {
-		t.Fatalf("press Hang up: %v", err)
-	}
-	waitPage(`"ended"`, `document.body.dataset.state === "ended"`, 10*time.Second)
-	waitFor(t, "the SIP BYE at the demo destination", 10*time.Second, func() bool {
-		st := a.Demo.Stats()
-		return st.ByeReceived == 1 && st.Active == 0
-	})
-	if got := pageState(); !strings.Contains(got, "you hung up") {
-		t.Errorf("page says %q after hang-up", got)
+	if remoteHangup {
+		if err := a.Demo.Close(); err != nil {
+			t.Fatal(err)
+		}
+		waitPage(`"ended"`, `document.body.dataset.state === "ended"`, 10*time.Second)
+		if st := a.Demo.Stats(); st.ByeSent != 1 || st.Active != 0 {
+			t.Fatalf("demo stats %+v after Close: want one BYE sent", st)
+		}
+		if got := pageState(); !strings.Contains(got, "the other side hung up") {
+			t.Errorf("page says %q after the destination hung up", got)
+		}
+	} else {
+		if err := chromedp.Do(page, chromedp.Click(chromedp.CSS("#call"))); err != nil {
+			t.Fatalf("press Hang up: %v", err)
+		}
+		waitPage(`"ended"`, `document.body.dataset.state === "ended"`, 10*time.Second)
+		waitFor(t, "the SIP BYE at the demo destination", 10*time.Second, func() bool {
+			st := a.Demo.Stats()
+			return st.ByeReceived == 1 && st.Active == 0
+		})
+		if got := pageState(); !strings.Contains(got, "you hung up") {
+			t.Errorf("page says %q after hang-up", got)
+		}
 	}
 	if st := a.Demo.Stats(); st.Calls != 1 || st.Digits != "5" {
 		t.Errorf("demo stats %+v: want one call and the digit 5", st)
 	}
-	fmt.Fprintln(os.Stderr) // keep chromium's stderr noise apart from the test summary
+	// Every state the page showed, in order.
+	states, err := chromedp.Run(page, chromedp.Evaluate[[]string](`window.seenStates`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("page states: %q", states)
+	if want := []string{"connecting…", "ringing…", "in call"}; !inOrder(states, want) {
+		t.Errorf("page states %q do not include %q in order", states, want)
+	}
+}
+
+// inOrder reports whether want appears in got as a subsequence.
+func inOrder(got, want []string) bool {
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	return i == len(want)
 }
 
 // waitFor polls cond until it holds or the deadline passes.

@@ -156,13 +156,14 @@ func TestHookRefusesCall(t *testing.T) {
 }
 
 // TestBrowserCallThroughRESTHook is the end-to-end call with the decision
-// taken by the REST hook backend (clicktocall -hooks URL).
+// taken by the REST hook backend (clicktocall -hooks URL); this time the
+// destination hangs up.
 func TestBrowserCallThroughRESTHook(t *testing.T) {
 	chromium := testpeer.Lookup(t, "chromium")
 	b := startHookBackend(t, []string{"http://127.0.0.1:1"}, hookwire.Call{Callee: "demo", SIPDomain: "localhost", SIPLogin: "hook-user"})
 	a := startApp(t, config{Demo: true, Destination: demoDestination, Hooks: b.URL})
 	b.allow(t, strings.TrimSuffix(a.URL, "/"))
-	browserCall(t, chromium, a, "clicktocall-in-call-resthook.png")
+	browserCall(t, chromium, a, "clicktocall-in-call-resthook.png", true)
 	if b.connects.Load() == 0 || b.calls.Load() != 1 {
 		t.Fatalf("hook backend saw %d connects and %d calls, want >0 and 1", b.connects.Load(), b.calls.Load())
 	}

@@ -15,7 +15,19 @@
     "page hangup": "you hung up",
     "shutdown": "the server is shutting down",
     "max duration": "time limit reached",
+    "no answer": "no answer",
+    "sip unreachable": "the line could not be reached",
+    "sip authentication failed": "the line refused the server's credentials",
+    "page unreachable": "your connection was lost",
+    "page did not connect": "your browser could not connect",
   };
+  function reasonWords(r) {
+    if (!r) return "no reason given";
+    if (reasons[r]) return reasons[r];
+    if (r.startsWith("rejected: 486") || r.startsWith("rejected: 600")) return "busy";
+    if (r.startsWith("rejected: ")) return "declined (" + r.slice(10) + ")";
+    return r;
+  }
   const refusals = {
     400: "the call could not be set up", 401: "call token refused", 403: "calls are not allowed from this page",
     404: "no such call", 415: "the call could not be set up", 429: "too many calls, try again later",
@@ -111,7 +123,7 @@
         break;
       case "ended":
         s.serverEnded = true;
-        finish(s, "ended", "call ended: " + (reasons[m.reason] || m.reason || "no reason given"));
+        finish(s, "ended", "call ended: " + reasonWords(m.reason));
         break;
     }
   }
