@@ -22,6 +22,9 @@ type Config struct {
 	MaxCalls int
 	// MaxDuration ends a call with BYE after this long. If zero, 10 minutes.
 	MaxDuration time.Duration
+	// Quiet turns the chime off, so the caller hears only the echo of
+	// their own audio. If false, the chime plays.
+	Quiet bool
 	// OnEvent, if set, is called for each call event (answered, DTMF
 	// digit, ended) from the call's goroutines. It must not block for long.
 	OnEvent func(Event)

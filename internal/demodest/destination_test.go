@@ -177,3 +177,25 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		}
 	}
 }
+
+// With the chime off, what comes back is the caller's own audio: silence
+// until the caller sends a tone, then the tone.
+func TestEcho(t *testing.T) {
+	d, events := startDestination(t, Config{Quiet: true})
+	u := newTestUAC(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	sess, ans, err := u.call(ctx, d.URI(), u.offer())
+	if err != nil {
+		t.Fatalf("call: %v", err)
+	}
+	nextEvent(t, events, EventAnswered)
+	waitFor(t, "packets from the destination", 5*time.Second, func() bool { return u.rtpIn.Load() >= 10 })
+	if l := u.loudest.Load(); l > 8 {
+		t.Fatalf("quiet destination sent audio of level %d before hearing anything", l)
+	}
+	u.sendAudio(net.UDPAddrFromAddrPort(ans.remote), 25)
+	waitFor(t, "the echo of the caller's tone", 5*time.Second, func() bool { return u.loudest.Load() > 5000 })
+	_ = sess.Bye(ctx)
+	nextEvent(t, events, EventEnded)
+}

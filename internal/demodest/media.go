@@ -87,7 +87,9 @@ func (m *media) send(ctx context.Context) {
 		case <-tick.C:
 		}
 		clear(pcm)
-		c.next(pcm)
+		if !m.dest.cfg.Quiet {
+			c.next(pcm)
+		}
 		m.mu.Lock()
 		n := min(len(m.echo), frameSamples)
 		for i := range n {
