@@ -1,0 +1,21 @@
+package hookwire_test
+
+import (
+	"fmt"
+
+	"github.com/webdial/webdial/examples/internal/hookwire"
+)
+
+// A backend's answer as in reference 002: a bare callee in the SIP domain,
+// reached through an outbound proxy.
+func ExampleCall() {
+	res := hookwire.Call{Callee: "10002", SIPDomain: "pbx.example", SIPOutboundProxy: "10.0.0.1", SIPPort: "5060",
+		SIPLogin: "10001", SIPAuthenticationName: "10001-auth"}
+	fmt.Println(res.CalleeURI())
+	fmt.Println(res.Proxy())
+	fmt.Println(res.AuthUser())
+	// Output:
+	// sip:10002@pbx.example
+	// 10.0.0.1:5060
+	// 10001-auth
+}
