@@ -98,7 +98,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 func (g *Gateway) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := StatusCode(err)
-	g.cfg.Logger.Info("webrtc: request refused", "method", r.Method, "status", code,
+	g.cfg.Logger.Debug("webrtc: request refused", "method", r.Method, "status", code,
 		"origin", r.Header.Get("Origin"), "remote", r.RemoteAddr, "err", err)
 	http.Error(w, http.StatusText(code), code)
 }
