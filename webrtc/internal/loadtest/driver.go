@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"log"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/webdial/webdial/token"
+	"github.com/webdial/webdial/webrtc/internal/pageclient"
+	"github.com/webdial/webdial/webrtc/internal/sipecho"
+)
+
+// Result is one run's figures.
+type Result struct {
+	Calls             int     `json:"calls"`
+	SetupSeconds      float64 `json:"setupSeconds"`
+	SetupFailed       int     `json:"setupFailed"`
+	Sent              int64   `json:"sent"`
+	Received          int64   `json:"received"`
+	LossPercent       float64 `json:"lossPercent"`
+	RTTp50ms          float64 `json:"rttP50ms"`
+	RTTp99ms          float64 `json:"rttP99ms"`
+	RTTmaxms          float64 `json:"rttMaxMs"`
+	GatewayCPUPercent float64 `json:"gatewayCpuPercent"`
+	RelayedPackets    uint64  `json:"relayedPackets"`
+	CPUMicrosPerPkt   float64 `json:"gatewayCpuMicrosPerPacket"`
+	DriverCPUPercent  float64 `json:"driverCpuPercent"`
+	GatewayGoroutines int     `json:"gatewayGoroutines"`
+	GatewayMaxRSSKB   int64   `json:"gatewayMaxRssKB"`
+}
+
+type peer struct {
+	c        *pageclient.Client
+	id       uint32
+	received atomic.Int64
+	mu       sync.Mutex
+	rtts     []time.Duration
+}
+
+var epoch = time.Now()
+
+func (p *peer) onRTP(pkt []byte) {
+	if len(pkt) < 12+12 {
+		return
+	}
+	body := pkt[12:]
+	if binary.BigEndian.Uint32(body[8:]) != p.id {
+		return
+	}
+	sent := time.Duration(binary.BigEndian.Uint64(body))
+	rtt := time.Since(epoch) - sent
+	p.received.Add(1)
+	p.mu.Lock()
+	p.rtts = append(p.rtts, rtt)
+	p.mu.Unlock()
+}
+
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func runOnce(n int, window time.Duration, parallel int) (Result, error) {
+	res := Result{Calls: n}
+	echo, err := sipecho.Listen(sipecho.Options{})
+	if err != nil {
+		return res, err
+	}
+	defer echo.Close()
+	key := newKey()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cmd, base, err := startGateway(ctx, echo.Addr().String(), key)
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	}()
+	sealer, err := token.NewSealer(token.SealerConfig{Keys: []token.Key{{ID: 1, Secret: key}}})
+	if err != nil {
+		return res, err
+	}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: parallel}}
+
+	peers := make([]*peer, n)
+	start := time.Now()
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for i := range peers {
+		p := &peer{id: uint32(i + 1)}
+		peers[i] = p
+		tok, err := sealer.Seal(token.Claims{Destination: "sip:echo@example.com", Audience: origin})
+		if err != nil {
+			return res, err
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+			defer scancel()
+			c, err := pageclient.Dial(sctx, pageclient.Options{URL: base + "/call", Origin: origin, Token: tok, OnRTP: p.onRTP, HTTP: hc})
+			if err != nil {
+				failed.Add(1)
+				log.Printf("setup %d: %v", p.id, err)
+				return
+			}
+			p.c = c
+			if _, err := c.WaitState(sctx, "answered"); err != nil {
+				failed.Add(1)
+				log.Printf("answer %d: %v", p.id, err)
+				return
+			}
+			if err := c.ConnectedWithin(sctx); err != nil {
+				failed.Add(1)
+				log.Printf("connect %d: %v", p.id, err)
+			}
+		}()
+	}
+	wg.Wait()
+	res.SetupSeconds = time.Since(start).Seconds()
+	res.SetupFailed = int(failed.Load())
+
+	// Media: every peer sends a packet every 20 ms, phases spread.
+	g0, err := fetchStats(base)
+	if err != nil {
+		return res, err
+	}
+	d0, t0 := cpuNow(), time.Now()
+	var sent atomic.Int64
+	stop := make(chan struct{})
+	var sw sync.WaitGroup
+	for i, p := range peers {
+		if p.c == nil {
+			continue
+		}
+		sw.Add(1)
+		go func() {
+			defer sw.Done()
+			// spread the phases over one packet time
+			select {
+			case <-time.After(time.Duration(i) * 20 * time.Millisecond / time.Duration(n)):
+			case <-stop:
+				return
+			}
+			payload := make([]byte, 160)
+			tick := time.NewTicker(20 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				binary.BigEndian.PutUint64(payload, uint64(time.Since(epoch)))
+				binary.BigEndian.PutUint32(payload[8:], p.id)
+				if p.c.WriteAudio(payload) == nil {
+					sent.Add(1)
+				}
+				select {
+				case <-tick.C:
+				case <-stop:
+					return
+				}
+			}
+		}()
+	}
+	time.Sleep(window)
+	close(stop)
+	sw.Wait()
+	g1, err := fetchStats(base)
+	if err != nil {
+		return res, err
+	}
+	d1, t1 := cpuNow(), time.Now()
+	time.Sleep(time.Second) // let the last echoes arrive
+
+	var all []time.Duration
+	for _, p := range peers {
+		res.Received += p.received.Load()
+		p.mu.Lock()
+		all = append(all, p.rtts...)
+		p.mu.Unlock()
+	}
+	res.Sent = sent.Load()
+	if res.Sent > 0 {
+		res.LossPercent = 100 * float64(res.Sent-res.Received) / float64(res.Sent)
+	}
+	slices.Sort(all)
+	if len(all) > 0 {
+		res.RTTp50ms = ms(all[len(all)/2])
+		res.RTTp99ms = ms(all[len(all)*99/100])
+		res.RTTmaxms = ms(all[len(all)-1])
+	}
+	wall := t1.Sub(t0)
+	gcpu := time.Duration(g1.CPUNanos - g0.CPUNanos)
+	res.GatewayCPUPercent = 100 * gcpu.Seconds() / wall.Seconds()
+	res.RelayedPackets = (g1.PacketsToSIP + g1.PacketsToPage) - (g0.PacketsToSIP + g0.PacketsToPage)
+	if res.RelayedPackets > 0 {
+		res.CPUMicrosPerPkt = float64(gcpu.Microseconds()) / float64(res.RelayedPackets)
+	}
+	res.DriverCPUPercent = 100 * (d1 - d0).Seconds() / wall.Seconds()
+	res.GatewayGoroutines = g1.Goroutines
+	res.GatewayMaxRSSKB = g1.RSSKB
+
+	// Tear down: DELETE every call, then close the clients.
+	for _, p := range peers {
+		if p.c == nil {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			hctx, hcancel := context.WithTimeout(ctx, 10*time.Second)
+			defer hcancel()
+			_ = p.c.Hangup(hctx)
+			_ = p.c.Close()
+		}()
+	}
+	wg.Wait()
+	if res.SetupFailed > 0 {
+		return res, fmt.Errorf("%d calls failed to set up (result %+v)", res.SetupFailed, res)
+	}
+	return res, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	"github.com/webdial/webdial/anon"
+	"github.com/webdial/webdial/sip"
+	"github.com/webdial/webdial/token"
+	"github.com/webdial/webdial/webrtc"
+)
+
+const origin = "https://load.example.com"
+
+func runGateway(proxy, keyHex string) error {
+	key, err := hex.DecodeString(keyHex)
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dialer, err := sip.NewDialer(ctx, sip.DialerConfig{Logger: quiet})
+	if err != nil {
+		return err
+	}
+	defer dialer.Close()
+	sealer, err := token.NewSealer(token.SealerConfig{Keys: []token.Key{{ID: 1, Secret: key}}})
+	if err != nil {
+		return err
+	}
+	origins, err := token.ParseOrigins(origin)
+	if err != nil {
+		return err
+	}
+	gw, err := webrtc.New(webrtc.Config{
+		Dialer: dialer, Sealer: sealer, Origins: origins,
+		Policy: &anon.Policy{Domains: []string{"example.com"}},
+		Proxy:  proxy,
+		Limits: webrtc.Limits{MaxCalls: 5000, MaxCallsPerOrigin: 5000, MaxCallsPerClient: 5000},
+		Logger: quiet,
+	})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/call", gw)
+	mux.Handle("/call/", gw)
+	mux.HandleFunc("/stats", func(w http.ResponseWriter, r *http.Request) {
+		var ru syscall.Rusage
+		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		s := gw.Stats()
+		_ = json.NewEncoder(w).Encode(gatewayStats{
+			CPUNanos:     ru.Utime.Nano() + ru.Stime.Nano(),
+			PacketsToSIP: s.PacketsToSIP, PacketsToPage: s.PacketsToPage,
+			Active: s.ActiveCalls, Goroutines: runtime.NumGoroutine(), RSSKB: ru.Maxrss,
+		})
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Println("http://" + ln.Addr().String())
+	srv := &http.Server{Handler: mux}
+	go func() {
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGTERM, os.Interrupt)
+		<-ch
+		_ = gw.Close(ctx)
+		_ = srv.Close()
+	}()
+	if err := srv.Serve(ln); err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}
