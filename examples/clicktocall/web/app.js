@@ -78,6 +78,9 @@
       s.pc = new RTCPeerConnection({ iceServers: tok.iceServers || [] });
       s.dc = s.pc.createDataChannel("webdial");
       s.dc.onmessage = (e) => onControl(s, e.data);
+      // The gateway says "ended" before it closes the channel; a close
+      // without it means the gateway went away.
+      s.dc.onclose = () => { s.serverEnded = true; finish(s, "ended", "call ended: connection lost"); };
       for (const track of s.mic.getAudioTracks()) s.pc.addTrack(track, s.mic);
       s.pc.ontrack = (e) => onRemoteAudio(s, e.streams[0] || new MediaStream([e.track]));
       s.pc.onconnectionstatechange = () => {
