@@ -18,47 +18,62 @@ type caller struct {
 	fromURI  string // outbound From default
 }
 
-// handleInvite runs for every INVITE that reaches the transaction layer.
-// Order matters: cheap syntactic checks, then the caller's class (407 for
-// in-domain callers), then anon.Policy on the Request-URI (403: the call
-// never reaches a Router), then the call caps, and only then routing.
-func (st *state) handleInvite(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
-	respond := func(code int, reason string) {
-		_ = tx.Respond(st.response(req, code, reason))
-	}
+// admission is an INVITE that passed admit: who calls, and where to.
+type admission struct {
+	caller caller
+	dest   anon.Destination
+}
+
+// admit runs the checks every new INVITE must pass, in an order that
+// matters: cheap syntactic checks, then the caller's class (407 for
+// in-domain callers), then anon.Policy on the Request-URI (403: a denied
+// call never reaches a Router). It returns the response for a rejected
+// INVITE. Over UDP it runs statelessly in the read filter, so rejected
+// INVITEs create no transaction and no sipgo per-source state.
+func (st *state) admit(req *sipgosip.Request, src netip.AddrPort) (admission, *sipgosip.Response) {
 	if err := validateRequest(req); err != nil {
-		_ = tx.Respond(st.badRequest(req, err))
-		return
+		return admission{}, st.badRequest(req, err)
 	}
 	if req.Contact() == nil {
-		respond(400, "Missing Contact")
-		return
+		return admission{}, st.response(req, 400, "Missing Contact")
 	}
 	if mf := req.MaxForwards(); mf != nil && mf.Val() == 0 {
-		respond(483, "Too Many Hops")
-		return
+		return admission{}, st.response(req, 483, "Too Many Hops")
 	}
 	if to := req.To(); to.Params.Has("tag") {
 		// A re-INVITE (or a stray in-dialog INVITE). Session changes are
 		// refused: the B2BUA does not renegotiate media across legs.
 		if st.dlgs.match(req) != nil {
-			respond(488, "Not Acceptable Here")
-		} else {
-			respond(481, "Call/Transaction Does Not Exist")
+			return admission{}, st.response(req, 488, "Not Acceptable Here")
 		}
-		return
+		return admission{}, st.response(req, 481, "Call/Transaction Does Not Exist")
 	}
-	src := sourceOf(req)
 	c, res := st.classify(req, src)
 	if res != nil {
-		_ = tx.Respond(res)
-		return
+		return admission{}, res
 	}
 	dest, err := st.policy.Check(c.class, req.Recipient.String())
 	if err != nil {
-		respond(403, anon.ReasonPhrase(err))
-		return
+		return admission{}, st.response(req, 403, anon.ReasonPhrase(err))
 	}
+	return admission{caller: c, dest: dest}, nil
+}
+
+// handleInvite runs for every INVITE that reaches the transaction layer:
+// over UDP only those the read filter admitted (their admission is reused,
+// so digest credentials are not verified twice), over TCP all of them.
+// Then the call caps apply, and the call is bridged.
+func (st *state) handleInvite(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
+	src := sourceOf(req)
+	adm, ok := st.passed.admission(req)
+	if !ok {
+		var res *sipgosip.Response
+		if adm, res = st.admit(req, src); res != nil {
+			_ = tx.Respond(res)
+			return
+		}
+	}
+	c := adm.caller
 	if !st.calls.acquire(src.Addr(), c.class) {
 		res := st.response(req, 503, "Service Unavailable")
 		res.AppendHeader(sipgosip.NewHeader("Retry-After", "30"))
@@ -67,11 +82,13 @@ func (st *state) handleInvite(req *sipgosip.Request, tx sipgosip.ServerTransacti
 	}
 	defer st.calls.release(src.Addr(), c.class)
 	if !st.dlgs.enter() {
-		respond(503, "Service Unavailable")
+		_ = tx.Respond(st.response(req, 503, "Service Unavailable"))
 		return
 	}
 	defer st.dlgs.leave()
-	st.bridge(req, tx, c, dest, src)
+	st.passed.setLive(req.CallID().Value(), true)
+	defer st.passed.setLive(req.CallID().Value(), false)
+	st.bridge(req, tx, c, adm.dest, src)
 }
 
 // classify decides the caller's class (anon.Class) from the server's own

@@ -141,6 +141,7 @@ type state struct {
 	client *sipgo.Client
 	udp    *net.UDPConn
 	dlgs   *dialogs
+	passed *passSet
 	dlgUA  *sipgo.DialogUA
 	ctx    context.Context // cancelled when Serve stops
 	wg     sync.WaitGroup
@@ -278,6 +279,7 @@ func (s *Server) newState(pc net.PacketConn, ln net.Listener) (*state, error) {
 		st.router = &LocationRouter{Locations: st.locations, Domain: st.domain, Now: st.now}
 	}
 	st.guard = newSourceGuard(st.lim, st.now)
+	st.passed = newPassSet(st.now)
 	st.calls = newCallCounter(st.lim)
 	var tag [8]byte
 	_, _ = rand.Read(tag[:])
@@ -327,21 +329,21 @@ func (s *Server) newState(pc net.PacketConn, ln net.Listener) (*state, error) {
 	return st, nil
 }
 
-// sweep drops expired bindings once a minute so the in-memory store does
-// not grow with clients that never unregister.
+// sweep forgets finished calls every few seconds and drops expired
+// bindings once a minute, so memory follows live state.
 func (st *state) sweep(ctx context.Context) {
-	m, ok := st.locations.(*MemoryLocations)
-	if !ok {
-		return
-	}
-	t := time.NewTicker(time.Minute)
+	m, _ := st.locations.(*MemoryLocations)
+	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
-	for {
+	for i := 1; ; i++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			m.Sweep(st.now())
+			st.passed.sweep()
+			if m != nil && i%12 == 0 {
+				m.Sweep(st.now())
+			}
 		}
 	}
 }

@@ -44,17 +44,7 @@ func (st *state) routes(srv *sipgo.Server) {
 			_ = tx.Respond(st.badRequest(req, err))
 			return
 		}
-		switch req.Method {
-		case sipgosip.SUBSCRIBE, sipgosip.NOTIFY, sipgosip.MESSAGE, sipgosip.INFO, sipgosip.UPDATE,
-			sipgosip.PRACK, sipgosip.PUBLISH, sipgosip.REFER:
-			res := st.response(req, 405, "Method Not Allowed")
-			res.AppendHeader(sipgosip.NewHeader("Allow", allowHeader))
-			_ = tx.Respond(res)
-		default:
-			res := st.response(req, 501, "Not Implemented")
-			res.AppendHeader(sipgosip.NewHeader("Allow", allowHeader))
-			_ = tx.Respond(res)
-		}
+		_ = tx.Respond(st.unsupported(req))
 	})
 }
 

@@ -18,11 +18,15 @@ const maxUDPMessage = 8192
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// readFilter runs in sipgo's socket readers before parsing. It applies the
-// per-source limits to every message and answers REGISTER and OPTIONS over
-// UDP statelessly (no server transaction, see sipgo-performance.md); it
-// returns the data to hand on to sipgo's transaction layer, or nil when the
-// message was consumed or dropped.
+// readFilter runs in sipgo's socket readers before sipgo parses anything.
+// It applies the per-source limits to every message. Over UDP it then
+// parses the datagram itself and answers statelessly (no server
+// transaction, see sipgo-performance.md) everything that does not belong
+// to an admitted call: REGISTER, OPTIONS, rejected INVITEs, stray
+// requests; garbage is dropped. Only admitted INVITEs and the messages of
+// their calls reach sipgo, so sipgo's per-source-address map (issue #150)
+// grows only with sources that placed an admitted call. It returns the
+// data to hand on to sipgo, or nil when the message was consumed.
 func (s *Server) readFilter(p sipgosip.TransportReadProps, data []byte) []byte {
 	st := s.st
 	src := addrPortOf(p.RemoteAddr)
@@ -35,12 +39,85 @@ func (s *Server) readFilter(p sipgosip.TransportReadProps, data []byte) []byte {
 	if len(data) > maxUDPMessage {
 		return nil
 	}
-	switch {
-	case bytes.HasPrefix(data, []byte("REGISTER ")), bytes.HasPrefix(data, []byte("OPTIONS ")):
-		st.handleStateless(data, src)
-		return nil
+	if st.filterUDP(data, src) {
+		return data
 	}
-	return data
+	return nil
+}
+
+// filterUDP handles one datagram and reports whether sipgo should see it.
+func (st *state) filterUDP(data []byte, src netip.AddrPort) (pass bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			st.log.Error("sip: read filter panic", "source", src.String(), "panic", r)
+			pass = false
+		}
+	}()
+	msg, err := st.parser.ParseSIP(data)
+	if err != nil {
+		return false // RFC 3261 §18.3: nothing safe to answer to
+	}
+	switch m := msg.(type) {
+	case *sipgosip.Response:
+		// Responses to our in-dialog requests (BYE toward a caller).
+		return m.CallID() != nil && st.passed.has(m.CallID().Value())
+	case *sipgosip.Request:
+		return st.filterRequest(m, data, src)
+	}
+	return false
+}
+
+func (st *state) filterRequest(req *sipgosip.Request, data []byte, src netip.AddrPort) bool {
+	req.SetTransport("UDP")
+	req.SetSource(src.String())
+	if err := validateRequest(req); err != nil {
+		if canAnswer(req) && !req.IsAck() {
+			st.writeUDP(st.badRequest(req, err), src)
+		}
+		return false
+	}
+	if st.passed.has(req.CallID().Value()) {
+		return true // retransmissions, ACK, CANCEL, BYE of an admitted call
+	}
+	var res *sipgosip.Response
+	switch req.Method {
+	case sipgosip.REGISTER:
+		res = st.register(context.Background(), req, requestURI(data), src)
+	case sipgosip.OPTIONS:
+		res = st.options(req)
+	case sipgosip.INVITE:
+		adm, rej := st.admit(req, src)
+		if rej == nil {
+			st.passed.add(req, adm)
+			return true
+		}
+		res = rej
+	case sipgosip.ACK:
+		return false // for a stateless final response, or stray
+	default:
+		res = st.unsupported(req)
+	}
+	st.writeUDP(res, src)
+	return false
+}
+
+// unsupported answers a request outside any call: 481 inside a dialog or
+// for CANCEL/BYE, 405 for known methods the server does not offer, 501 for
+// unknown ones.
+func (st *state) unsupported(req *sipgosip.Request) *sipgosip.Response {
+	if req.Method == sipgosip.CANCEL || req.Method == sipgosip.BYE || req.To().Params.Has("tag") {
+		return st.response(req, 481, "Call/Transaction Does Not Exist")
+	}
+	var res *sipgosip.Response
+	switch req.Method {
+	case sipgosip.SUBSCRIBE, sipgosip.NOTIFY, sipgosip.MESSAGE, sipgosip.INFO, sipgosip.UPDATE,
+		sipgosip.PRACK, sipgosip.PUBLISH, sipgosip.REFER:
+		res = st.response(req, 405, "Method Not Allowed")
+	default:
+		res = st.response(req, 501, "Not Implemented")
+	}
+	res.AppendHeader(sipgosip.NewHeader("Allow", allowHeader))
+	return res
 }
 
 func addrPortOf(a net.Addr) netip.AddrPort {
@@ -54,39 +131,6 @@ func addrPortOf(a net.Addr) netip.AddrPort {
 	}
 	ap, _ := netip.ParseAddrPort(a.String())
 	return ap
-}
-
-// handleStateless parses and answers one REGISTER or OPTIONS datagram.
-// Unparsable datagrams are dropped (RFC 3261 §18.3: nothing safe to answer
-// to); requests missing a mandatory header get 400.
-func (st *state) handleStateless(data []byte, src netip.AddrPort) {
-	defer func() {
-		if r := recover(); r != nil {
-			st.log.Error("sip: stateless handler panic", "source", src.String(), "panic", r)
-		}
-	}()
-	msg, err := st.parser.ParseSIP(data)
-	if err != nil {
-		return
-	}
-	req, ok := msg.(*sipgosip.Request)
-	if !ok {
-		return
-	}
-	req.SetTransport("UDP")
-	req.SetSource(src.String())
-	var res *sipgosip.Response
-	if err := validateRequest(req); err != nil {
-		if !canAnswer(req) {
-			return
-		}
-		res = st.badRequest(req, err)
-	} else if req.Method == sipgosip.REGISTER {
-		res = st.register(context.Background(), req, requestURI(data), src)
-	} else {
-		res = st.options(req)
-	}
-	st.writeUDP(res, src)
 }
 
 // writeUDP sends a response to the source address of its request (the
