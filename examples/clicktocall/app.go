@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"syscall"
 	"time"
@@ -137,10 +138,11 @@ func newApp(ctx context.Context, cfg config) (a *app, err error) {
 		Logger: a.log.With("component", "webrtc"),
 	}
 	if cfg.Hooks != "" {
-		h, err := newHTTPHooks(cfg.Hooks)
-		if err != nil {
+		if err := checkHookURL(cfg.Hooks); err != nil {
 			return nil, err
 		}
+		// The backend decides: see examples/resthook.
+		h := &webrtc.HTTPHooks{BaseURL: cfg.Hooks, Logger: a.log.With("component", "hooks")}
 		gwCfg.Connect, gwCfg.Call = h, h
 	} else {
 		user, pass := cfg.SIPUser, cfg.SIPPassword
@@ -272,6 +274,15 @@ func pageHeaders(next http.Handler) http.Handler {
 		h.Set("Cache-Control", "no-cache")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// checkHookURL accepts an http(s) base URL.
+func checkHookURL(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("-hooks %q: want an http(s) base URL", base)
+	}
+	return nil
 }
 
 // onlyGet refuses anything but GET and HEAD for the static page.

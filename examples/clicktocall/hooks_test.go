@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -17,12 +18,12 @@ import (
 	"github.com/webdial/webdial/webrtc"
 )
 
-// hookBackend runs examples/resthook's backend on loopback and counts the
+// hookBackend runs examples/resthook's backend on loopback and records the
 // hook requests it gets.
 type hookBackend struct {
 	URL             string
 	connects, calls atomic.Int32
-	lastCall        atomic.Pointer[hookwire.Call]
+	lastCall        atomic.Pointer[hookwire.Request]
 	backend         atomic.Pointer[hookwire.Backend]
 }
 
@@ -39,25 +40,24 @@ func (b *hookBackend) allow(t *testing.T, origins ...string) {
 	b.backend.Store(&next)
 }
 
-func startHookBackend(t *testing.T, origins []string, overwrite hookwire.Call) *hookBackend {
+func startHookBackend(t *testing.T, origins []string, d hookwire.Decision) *hookBackend {
 	t.Helper()
 	b := &hookBackend{}
-	b.backend.Store(&hookwire.Backend{Overwrite: overwrite})
+	b.backend.Store(&hookwire.Backend{Decision: d})
 	b.allow(t, origins...)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(io.LimitReader(r.Body, hookwire.MaxBody))
 		switch r.URL.Path {
 		case "/connect":
 			b.connects.Add(1)
 		case "/call":
 			b.calls.Add(1)
-			var c hookwire.Call
-			body := http.MaxBytesReader(w, r.Body, hookwire.MaxBody)
-			if err := json.NewDecoder(body).Decode(&c); err == nil {
-				b.lastCall.Store(&c)
+			var req hookwire.Request
+			if json.Unmarshal(raw, &req) == nil {
+				b.lastCall.Store(&req)
 			}
-			raw, _ := json.Marshal(c)
-			r.Body = http.MaxBytesReader(w, &readCloser{strings.NewReader(string(raw))}, hookwire.MaxBody)
 		}
+		r.Body = io.NopCloser(strings.NewReader(string(raw)))
 		b.backend.Load().Handler().ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
@@ -65,28 +65,24 @@ func startHookBackend(t *testing.T, origins []string, overwrite hookwire.Call) *
 	return b
 }
 
-type readCloser struct{ *strings.Reader }
-
-func (readCloser) Close() error { return nil }
-
-func TestHTTPHooksAdapter(t *testing.T) {
+// webrtc.HTTPHooks, as clicktocall -hooks configures it, and the resthook
+// backend understand each other: origins, overwritten decision, refusals.
+func TestHTTPHooksSpeaksResthook(t *testing.T) {
 	const secret = "hook-held-secret"
-	b := startHookBackend(t, []string{"https://shop.example"}, hookwire.Call{
-		Callee: "10002", SIPDomain: "pbx.example", SIPLogin: "10001", SIPPassword: secret, SIPOutboundProxy: "10.0.0.1",
+	b := startHookBackend(t, []string{"https://shop.example"}, hookwire.Decision{
+		Callee: "10002", SIPDomain: "pbx.example", SIPLogin: "10001", SIPPassword: secret,
+		SIPOutboundProxy: "10.0.0.1", SIPPort: "5070",
 	})
-	h, err := newHTTPHooks(b.URL + "/")
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := &webrtc.HTTPHooks{BaseURL: b.URL + "/"}
 	ctx := context.Background()
 	client := netip.MustParseAddr("127.0.0.1")
 
 	if err := h.Connect(ctx, webrtc.ConnectRequest{Origin: "https://shop.example", ClientAddr: client}); err != nil {
 		t.Fatalf("allowed origin: %v", err)
 	}
-	err = h.Connect(ctx, webrtc.ConnectRequest{Origin: "https://shop.example.evil.net"})
-	if !errors.Is(err, webrtc.ErrForbidden) || webrtc.StatusCode(err) != http.StatusForbidden {
-		t.Fatalf("foreign origin: %v (status %d), want ErrForbidden/403", err, webrtc.StatusCode(err))
+	err := h.Connect(ctx, webrtc.ConnectRequest{Origin: "https://shop.example.evil.net"})
+	if webrtc.StatusCode(err) != http.StatusForbidden {
+		t.Fatalf("foreign origin: %v (status %d), want 403", err, webrtc.StatusCode(err))
 	}
 
 	d, err := h.Call(ctx, webrtc.CallRequest{
@@ -96,30 +92,20 @@ func TestHTTPHooksAdapter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := webrtc.CallDecision{Callee: "sip:10002@pbx.example", SIPLogin: "10001", SIPPassword: secret, Proxy: "10.0.0.1:5060"}
+	want := webrtc.CallDecision{Callee: "sip:10002@pbx.example", SIPLogin: "10001", SIPPassword: secret, Proxy: "10.0.0.1:5070"}
 	if d != want {
 		t.Fatalf("decision %+v, want %+v", d, want)
 	}
 	sent := b.lastCall.Load()
-	if sent == nil || sent.SIPPassword != "" || sent.CallID != "c1" || sent.Callee != "sip:+19005550100@evil.example" {
+	if sent == nil || sent.SessionID != "c1" || sent.PageCallee != "sip:+19005550100@evil.example" {
 		t.Fatalf("the gateway sent the backend %+v", sent)
 	}
-
-	// A backend that fails is ErrHookBackend; one that is gone too.
-	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "boom", http.StatusInternalServerError)
-	}))
-	hb, _ := newHTTPHooks(broken.URL)
-	if _, err := hb.Call(ctx, webrtc.CallRequest{Origin: "https://shop.example"}); !errors.Is(err, webrtc.ErrHookBackend) {
-		t.Fatalf("500 backend: %v", err)
-	}
-	broken.Close()
-	if err := hb.Connect(ctx, webrtc.ConnectRequest{Origin: "https://shop.example"}); !errors.Is(err, webrtc.ErrHookBackend) {
-		t.Fatalf("unreachable backend: %v", err)
+	if _, err := h.Call(ctx, webrtc.CallRequest{Origin: "https://evil.example"}); !errors.Is(err, webrtc.ErrForbidden) {
+		t.Fatalf("call from a foreign origin: %v, want ErrForbidden", err)
 	}
 	for _, bad := range []string{"", "ftp://x", "127.0.0.1:8090", "http://"} {
-		if _, err := newHTTPHooks(bad); err == nil {
-			t.Errorf("newHTTPHooks(%q) accepted", bad)
+		if err := checkHookURL(bad); err == nil {
+			t.Errorf("checkHookURL(%q) accepted", bad)
 		}
 	}
 }
@@ -127,7 +113,7 @@ func TestHTTPHooksAdapter(t *testing.T) {
 // The hook backend's refusal reaches the page as 403 before any media is
 // set up, even with a valid call token.
 func TestHookRefusesCall(t *testing.T) {
-	b := startHookBackend(t, []string{"https://only-this.example"}, hookwire.Call{Callee: demoDestination})
+	b := startHookBackend(t, []string{"https://only-this.example"}, hookwire.Decision{Callee: demoDestination})
 	a := startApp(t, config{Demo: true, Destination: demoDestination, Hooks: b.URL})
 	origin := strings.TrimSuffix(a.URL, "/")
 	code, body := postToken(t, a.URL, origin)
@@ -160,11 +146,14 @@ func TestHookRefusesCall(t *testing.T) {
 // destination hangs up.
 func TestBrowserCallThroughRESTHook(t *testing.T) {
 	chromium := testpeer.Lookup(t, "chromium")
-	b := startHookBackend(t, []string{"http://127.0.0.1:1"}, hookwire.Call{Callee: "demo", SIPDomain: "localhost", SIPLogin: "hook-user"})
+	b := startHookBackend(t, []string{"http://127.0.0.1:1"}, hookwire.Decision{Callee: "demo", SIPDomain: "localhost", SIPLogin: "hook-user"})
 	a := startApp(t, config{Demo: true, Destination: demoDestination, Hooks: b.URL})
 	b.allow(t, strings.TrimSuffix(a.URL, "/"))
 	browserCall(t, chromium, a, "clicktocall-in-call-resthook.png", true)
 	if b.connects.Load() == 0 || b.calls.Load() != 1 {
 		t.Fatalf("hook backend saw %d connects and %d calls, want >0 and 1", b.connects.Load(), b.calls.Load())
+	}
+	if req := b.lastCall.Load(); req == nil || req.Destination != demoDestination || !strings.HasPrefix(req.Subject, "sip:anonymous.") {
+		t.Fatalf("the backend got %+v", req)
 	}
 }

@@ -1,6 +1,7 @@
-// resthook is a REST hook backend for the click-to-call gateway, in the
-// shape of reference 002: the gateway POSTs /connect (may this page connect?)
-// and /call (whom does this call reach, with which SIP credentials?). It
+// resthook is a REST hook backend for the click-to-call gateway
+// (webrtc.HTTPHooks), in the shape of reference 002: the gateway POSTs
+// /connect (may this page connect?) and /call (whom does this call reach,
+// with which SIP credentials?). It
 // refuses pages whose Origin is not exactly on its allow-list (403), and
 // OVERWRITES the callee and the SIP login and password with its own values,
 // so neither ever comes from, or reaches, the page.
@@ -67,13 +68,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 	logger := slog.New(slog.NewTextHandler(logOut, nil))
 	h := &hookwire.Backend{
 		Origins: allowed,
-		Overwrite: hookwire.Call{
+		Decision: hookwire.Decision{
 			Callee: *callee, SIPDomain: *domain, SIPOutboundProxy: *proxy,
 			SIPLogin: *user, SIPPassword: *pass,
 		},
 		Logger: logger,
 	}
-	if h.Overwrite.CalleeURI() == "" {
+	if h.Decision.CalleeURI() == "" {
 		return fmt.Errorf("-callee %q: need a sip:/tel: URI, or -sip-domain for a bare user", *callee)
 	}
 
@@ -90,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("resthook listening", "url", "http://"+ln.Addr().String(), "origins", *origins,
-		"callee", h.Overwrite.CalleeURI(), "sip_user", *user, "has_password", *pass != "")
+		"callee", h.Decision.CalleeURI(), "sip_user", *user, "has_password", *pass != "")
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

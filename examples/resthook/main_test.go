@@ -92,7 +92,7 @@ func TestConnectOriginAllowList(t *testing.T) {
 		{"null", 403},
 		{"", 403},
 	} {
-		if got, _ := post(t, base+"/connect", hookwire.Connect{Origin: tc.origin, SessionID: "s1"}); got != tc.want {
+		if got, _ := post(t, base+"/connect", hookwire.Request{Origin: tc.origin, SessionID: "s1"}); got != tc.want {
 			t.Errorf("origin %q: status %d, want %d", tc.origin, got, tc.want)
 		}
 	}
@@ -101,24 +101,25 @@ func TestConnectOriginAllowList(t *testing.T) {
 func TestCallOverwrites(t *testing.T) {
 	base, logs := startHook(t)
 	// The page tries to pick its own callee and credentials.
-	status, body := post(t, base+"/call", hookwire.Call{
-		CallID: "c1", Origin: "https://shop.example", Callee: "sip:+6720001@antarctica.example",
-		SIPLogin: "attacker", SIPPassword: "guess",
+	status, body := post(t, base+"/call", map[string]string{
+		"sessionId": "c1", "origin": "https://shop.example", "pageCallee": "sip:+6720001@antarctica.example",
+		// A backend that echoed its input would hand these back; this one must not.
+		"callee": "sip:+6720001@antarctica.example", "sipLogin": "attacker", "sipPassword": "guess",
 	})
 	if status != 200 {
 		t.Fatalf("status %d: %s", status, body)
 	}
-	var got hookwire.Call
+	var got hookwire.Decision
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.CalleeURI() != "sip:10002@pbx.example" || got.SIPLogin != "10001" || got.SIPPassword != secret || got.CallID != "c1" {
+	if got.CalleeURI() != "sip:10002@pbx.example" || got.SIPLogin != "10001" || got.SIPPassword != secret {
 		t.Fatalf("answer %+v", got)
 	}
 	if !strings.Contains(logs.String(), "antarctica") {
 		t.Errorf("the asked-for callee is not logged")
 	}
-	if status, _ := post(t, base+"/call", hookwire.Call{Origin: "https://shop.example.evil.net", Callee: "x"}); status != 403 {
+	if status, _ := post(t, base+"/call", hookwire.Request{Origin: "https://shop.example.evil.net", PageCallee: "x"}); status != 403 {
 		t.Fatalf("foreign origin on /call: %d, want 403", status)
 	}
 }

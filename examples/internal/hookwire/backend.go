@@ -10,72 +10,66 @@ import (
 )
 
 // Backend answers the gateway's /connect and /call hooks the way
-// examples/resthook does: an exact origin allow-list, and OVERWRITE of the
-// callee and SIP settings.
+// examples/resthook does: an exact origin allow-list, and a fixed
+// Decision that OVERWRITES whatever the page wanted.
 type Backend struct {
 	// Origins is the exact allow-list of page origins. If nil, every
 	// request is refused.
 	Origins *token.Origins
-	// Overwrite holds the callee and SIP settings that replace whatever
-	// the page or gateway sent (reference 002's OVERWRITE policy). Only
-	// Callee, From and the SIP* fields are used.
-	Overwrite Call
-	// Logger receives one line per hook request; never the password. If
+	// Decision is the answer to every allowed /call.
+	Decision Decision
+	// Logger receives one line per hook request, never the password. If
 	// nil, nothing is logged.
 	Logger *slog.Logger
 }
 
 // Handler serves POST /connect and POST /call.
-func (h *Backend) Handler() http.Handler {
+func (b *Backend) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /connect", h.connect)
-	mux.HandleFunc("POST /call", h.call)
+	mux.HandleFunc("POST /connect", b.connect)
+	mux.HandleFunc("POST /call", b.call)
 	return mux
 }
 
-func (h *Backend) log() *slog.Logger {
-	if h.Logger == nil {
+func (b *Backend) log() *slog.Logger {
+	if b.Logger == nil {
 		return slog.New(slog.DiscardHandler)
 	}
-	return h.Logger
+	return b.Logger
 }
 
-func (h *Backend) connect(w http.ResponseWriter, r *http.Request) {
-	var req Connect
+func (b *Backend) connect(w http.ResponseWriter, r *http.Request) {
+	var req Request
 	if !decode(w, r, &req) {
 		return
 	}
-	if !h.Origins.Allowed(req.Origin) {
-		h.log().Warn("connect refused", "origin", req.Origin, "session", req.SessionID, "client", req.ClientAddr)
+	if !b.Origins.Allowed(req.Origin) {
+		b.log().Warn("connect refused", "origin", req.Origin, "client", req.ClientAddr)
 		writeJSON(w, http.StatusForbidden, map[string]string{"error": "origin not allowed"})
 		return
 	}
-	h.log().Info("connect allowed", "origin", req.Origin, "session", req.SessionID, "client", req.ClientAddr)
-	writeJSON(w, http.StatusOK, req)
+	b.log().Info("connect allowed", "origin", req.Origin, "client", req.ClientAddr)
+	writeJSON(w, http.StatusOK, struct{}{})
 }
 
-func (h *Backend) call(w http.ResponseWriter, r *http.Request) {
-	var req Call
+func (b *Backend) call(w http.ResponseWriter, r *http.Request) {
+	var req Request
 	if !decode(w, r, &req) {
 		return
 	}
 	// Checked again here: a backend must not assume /connect was asked.
-	if !h.Origins.Allowed(req.Origin) {
-		h.log().Warn("call refused", "origin", req.Origin, "call", req.CallID)
+	if !b.Origins.Allowed(req.Origin) {
+		b.log().Warn("call refused", "origin", req.Origin, "session", req.SessionID)
 		writeJSON(w, http.StatusForbidden, map[string]string{"error": "origin not allowed"})
 		return
 	}
-	res := req
-	o := h.Overwrite
-	res.Callee = o.Callee
-	res.From = o.From
-	res.SIPLogin, res.SIPAuthenticationName, res.SIPPassword = o.SIPLogin, o.SIPAuthenticationName, o.SIPPassword
-	res.SIPDomain, res.SIPOutboundProxy, res.SIPPort = o.SIPDomain, o.SIPOutboundProxy, o.SIPPort
-	// The password is never logged; the asked-for callee is, as evidence
-	// of what pages try.
-	h.log().Info("call overwritten", "origin", req.Origin, "call", req.CallID, "asked", req.Callee,
-		"callee", res.CalleeURI(), "sip_login", res.SIPLogin, "has_password", res.SIPPassword != "")
-	writeJSON(w, http.StatusOK, res)
+	d := b.Decision
+	// What the page asked for is logged as evidence of what pages try,
+	// and ignored; the password is never logged.
+	b.log().Info("call overwritten", "origin", req.Origin, "session", req.SessionID,
+		"page_callee", req.PageCallee, "page_sip_login", req.PageSIPLogin, "token_destination", req.Destination,
+		"callee", d.CalleeURI(), "sip_login", d.AuthUser(), "has_password", d.SIPPassword != "")
+	writeJSON(w, http.StatusOK, d)
 }
 
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {

@@ -8,12 +8,12 @@ import (
 
 // A backend's answer as in reference 002: a bare callee in the SIP domain,
 // reached through an outbound proxy.
-func ExampleCall() {
-	res := hookwire.Call{Callee: "10002", SIPDomain: "pbx.example", SIPOutboundProxy: "10.0.0.1", SIPPort: "5060",
+func ExampleDecision() {
+	d := hookwire.Decision{Callee: "10002", SIPDomain: "pbx.example", SIPOutboundProxy: "10.0.0.1", SIPPort: "5060",
 		SIPLogin: "10001", SIPAuthenticationName: "10001-auth"}
-	fmt.Println(res.CalleeURI())
-	fmt.Println(res.Proxy())
-	fmt.Println(res.AuthUser())
+	fmt.Println(d.CalleeURI())
+	fmt.Println(d.Proxy())
+	fmt.Println(d.AuthUser())
 	// Output:
 	// sip:10002@pbx.example
 	// 10.0.0.1:5060

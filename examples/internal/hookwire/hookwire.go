@@ -1,9 +1,14 @@
-// Package hookwire is the JSON the click-to-call examples exchange with a
-// REST hook backend, named after reference 002's fields (sessionId, origin,
-// callee, sipLogin, sipAuthenticationName, sipPassword, sipDomain,
-// sipOutboundProxy, sipPort). The gateway POSTs a [Connect] to {base}/connect
-// and a [Call] to {base}/call; the backend answers 403 to refuse, or 200
-// with the Call in which it OVERWRITES callee and the SIP credentials.
+// Package hookwire is the JSON of the REST hooks that webrtc.HTTPHooks
+// calls, named after reference 002's fields, and a backend answering them
+// (used by examples/resthook and by the click-to-call tests).
+//
+// The gateway POSTs a [Request] to {base}/connect (may this page connect?)
+// and to {base}/call (what does this call reach?). A backend refuses with
+// 403 and allows /connect with 200; it answers /call with a [Decision] in
+// which it sets, OVERWRITES, the callee and the SIP credentials. What the
+// page asked for arrives as pageCallee and pageSipLogin, never under the
+// answer's names, so echoing a request back cannot pass the page's choice
+// off as the backend's.
 package hookwire
 
 import (
@@ -14,28 +19,28 @@ import (
 // MaxBody bounds a hook request or response body.
 const MaxBody = 64 << 10
 
-// Connect is the body of POST {base}/connect: may this page connect at all?
-type Connect struct {
+// Request is the body of POST {base}/connect and POST {base}/call.
+type Request struct {
+	// SessionID is the gateway's call ID (only on /call).
 	SessionID  string `json:"sessionId,omitempty"`
 	Origin     string `json:"origin"`
 	ClientAddr string `json:"clientAddr,omitempty"`
 	UserAgent  string `json:"userAgent,omitempty"`
+	// Subject and Destination come from the sealed call token.
+	Subject     string `json:"subject,omitempty"`
+	Destination string `json:"destination,omitempty"`
+	// PageCallee and PageSIPLogin are what the page asked for: untrusted,
+	// for the backend's logs.
+	PageCallee   string `json:"pageCallee,omitempty"`
+	PageSIPLogin string `json:"pageSipLogin,omitempty"`
 }
 
-// Call is the body of POST {base}/call and of the backend's answer. In the
-// request, Callee is what the page or its token asked for (untrusted) and
-// the SIP fields are empty; the answer carries the backend's values.
-type Call struct {
-	CallID     string `json:"callId,omitempty"`
-	SessionID  string `json:"sessionId,omitempty"`
-	Origin     string `json:"origin"`
-	ClientAddr string `json:"clientAddr,omitempty"`
-	// Caller is the visitor's identity from the call token.
-	Caller string `json:"caller,omitempty"`
-	// From, if set in the answer, is the SIP From to use.
-	From   string `json:"from,omitempty"`
+// Decision is the answer to /call: whom to call, and how.
+type Decision struct {
+	// Callee is a SIP URI, or a bare user/number put into SIPDomain.
 	Callee string `json:"callee,omitempty"`
-
+	// Caller, if set, is the SIP From to use.
+	Caller                string `json:"caller,omitempty"`
 	SIPLogin              string `json:"sipLogin,omitempty"`
 	SIPAuthenticationName string `json:"sipAuthenticationName,omitempty"`
 	SIPPassword           string `json:"sipPassword,omitempty"`
@@ -44,48 +49,40 @@ type Call struct {
 	SIPPort               string `json:"sipPort,omitempty"`
 }
 
-// CalleeURI is the callee as a URI: a sip:, sips: or tel: URI is used as
-// is; a bare user or number becomes sip:callee@sipDomain[:sipPort], as in
-// reference 002 where callee is "10002". Empty if there is no callee, or no
-// domain to put a bare one in.
-func (c Call) CalleeURI() string {
-	callee := strings.TrimSpace(c.Callee)
-	lower := strings.ToLower(callee)
+// CalleeURI is the callee the gateway will dial, computed as
+// webrtc.HTTPHooks does: a value with a scheme (sip:, sips:, tel:) as it
+// is, a bare user or number as sip:callee@sipDomain. Empty if there is no
+// callee, or no domain for a bare one.
+func (d Decision) CalleeURI() string {
+	callee := strings.TrimSpace(d.Callee)
 	switch {
 	case callee == "":
 		return ""
-	case strings.HasPrefix(lower, "sip:"), strings.HasPrefix(lower, "sips:"), strings.HasPrefix(lower, "tel:"):
+	case strings.Contains(callee, ":"):
 		return callee
-	case c.SIPDomain == "":
+	case d.SIPDomain == "":
 		return ""
 	}
-	host := c.SIPDomain
-	if c.SIPPort != "" && c.SIPOutboundProxy == "" {
-		host = net.JoinHostPort(host, c.SIPPort)
-	}
-	return "sip:" + callee + "@" + host
+	return "sip:" + callee + "@" + d.SIPDomain
 }
 
 // AuthUser is the digest username: sipAuthenticationName when set, else
 // sipLogin.
-func (c Call) AuthUser() string {
-	if c.SIPAuthenticationName != "" {
-		return c.SIPAuthenticationName
+func (d Decision) AuthUser() string {
+	if d.SIPAuthenticationName != "" {
+		return d.SIPAuthenticationName
 	}
-	return c.SIPLogin
+	return d.SIPLogin
 }
 
-// Proxy is the outbound proxy "host:port" (sipPort, else 5060), or empty.
-func (c Call) Proxy() string {
-	if c.SIPOutboundProxy == "" {
+// Proxy is the outbound proxy with sipPort appended when it has no port,
+// or empty.
+func (d Decision) Proxy() string {
+	if d.SIPOutboundProxy == "" {
 		return ""
 	}
-	if _, _, err := net.SplitHostPort(c.SIPOutboundProxy); err == nil {
-		return c.SIPOutboundProxy
+	if _, _, err := net.SplitHostPort(d.SIPOutboundProxy); err == nil || d.SIPPort == "" {
+		return d.SIPOutboundProxy
 	}
-	port := c.SIPPort
-	if port == "" {
-		port = "5060"
-	}
-	return net.JoinHostPort(c.SIPOutboundProxy, port)
+	return net.JoinHostPort(d.SIPOutboundProxy, d.SIPPort)
 }
