@@ -77,6 +77,14 @@ func (u *b2buaUAS) wait(t *testing.T) testpeer.SippStats {
 // runB2BUAUAC runs one sipp caller scenario against the server.
 func runB2BUAUAC(t *testing.T, ts *testServer, scenario, target string, calls int) testpeer.SippStats {
 	t.Helper()
+	return runB2BUAUACVars(t, ts, scenario, map[string]any{"Target": target}, calls)
+}
+
+func runB2BUAUACVars(t *testing.T, ts *testServer, scenario string, vars map[string]any, calls int) testpeer.SippStats {
+	t.Helper()
+	if _, ok := vars["Hold"]; !ok {
+		vars["Hold"] = 300
+	}
 	ports := testpeer.FreePorts(t, 2)
 	p := testpeer.Start(t, "sipp", testpeer.Options{
 		Args: []string{"-sf", "{{.Dir}}/scenario.xml", ts.udp.String(),
@@ -84,7 +92,7 @@ func runB2BUAUAC(t *testing.T, ts *testServer, scenario, target string, calls in
 			"-m", strconv.Itoa(calls), "-r", "10", "-timeout", "30s", "-timeout_error",
 			"-trace_stat", "-stf", "{{.Dir}}/stats.csv"},
 		Configs: map[string]string{"scenario.xml": filepath.Join("testdata", "sipp", scenario)},
-		Vars:    map[string]any{"Target": target, "Hold": 300},
+		Vars:    vars,
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
@@ -184,5 +192,54 @@ func TestB2BUASippDeniedTargets(t *testing.T) {
 				t.Fatalf("denied call produced records %+v", recs)
 			}
 		})
+	}
+}
+
+func TestB2BUASippCallerCancels(t *testing.T) {
+	ts := startB2BUA(t, nil)
+	uas := startB2BUAUAS(t, "b2bua_uas_ring.xml", 1)
+	bindBob(t, ts, uas.port)
+	st := runB2BUAUAC(t, ts, "b2bua_uac_cancel.xml", "sip:bob@"+testDomain, 1)
+	if st.Successful != 1 || st.Failed != 0 {
+		t.Fatalf("caller stats %+v, want 1 successful", st)
+	}
+	if ust := uas.wait(t); ust.Successful != 1 {
+		t.Fatalf("callee stats %+v: the CANCEL did not reach it", ust)
+	}
+	if end := waitRecord(t, ts, RecordEnd); end.Cause != CauseCancelled {
+		t.Fatalf("end record %+v, want cancelled", end)
+	}
+}
+
+func TestB2BUASippRingTimeout(t *testing.T) {
+	ts := startB2BUA(t, func(s *Server) { s.Limits.RingTimeout = time.Second })
+	uas := startB2BUAUAS(t, "b2bua_uas_ring.xml", 1)
+	bindBob(t, ts, uas.port)
+	st := runB2BUAUACVars(t, ts, "b2bua_uac_expect.xml", map[string]any{"Target": "sip:bob@" + testDomain, "Code": 408}, 1)
+	if st.Successful != 1 || st.Failed != 0 {
+		t.Fatalf("caller stats %+v, want 1 successful (408)", st)
+	}
+	if ust := uas.wait(t); ust.Successful != 1 {
+		t.Fatalf("callee stats %+v: no CANCEL after the ring timeout", ust)
+	}
+	if end := waitRecord(t, ts, RecordEnd); end.Cause != CauseRingTimeout || end.Status != 408 {
+		t.Fatalf("end record %+v, want ring timeout", end)
+	}
+}
+
+func TestB2BUASippMaxDuration(t *testing.T) {
+	ts := startB2BUA(t, func(s *Server) { s.Limits.MaxDuration = time.Second })
+	uas := startB2BUAUAS(t, "", 1) // built-in uas: answers, waits for BYE
+	bindBob(t, ts, uas.port)
+	st := runB2BUAUAC(t, ts, "b2bua_uac_anon_wait_bye.xml", "sip:bob@"+testDomain, 1)
+	if st.Successful != 1 || st.Failed != 0 {
+		t.Fatalf("caller stats %+v: no BYE at max duration", st)
+	}
+	if ust := uas.wait(t); ust.Successful != 1 {
+		t.Fatalf("callee stats %+v: no BYE at max duration", ust)
+	}
+	end := waitRecord(t, ts, RecordEnd)
+	if end.Cause != CauseMaxDuration || end.Duration < time.Second {
+		t.Fatalf("end record %+v, want max duration after >= 1 s", end)
 	}
 }
