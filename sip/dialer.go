@@ -2,7 +2,6 @@ package sip
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -40,11 +39,17 @@ const (
 
 // DialerConfig configures a [Dialer]. Every zero value is a safe default.
 type DialerConfig struct {
-	// LocalAddr is the "host:port" the dialer binds for SIP over UDP; it
-	// is also the address in Via and Contact, so it must be reachable by
+	// LocalAddr is the "host:port" the dialer binds (UDP socket or TCP
+	// listener, see Transport); it is also the address in Contact (and
+	// in Via over UDP), so it must be reachable by
 	// the peers (an IP, not 0.0.0.0). If empty, "127.0.0.1:0": loopback,
 	// port chosen by the OS. Call [Dialer.Addr] for the bound address.
 	LocalAddr string
+	// Transport is "udp" or "tcp". With TCP, LocalAddr is a listener for
+	// requests the peer opens connections for, and outbound requests go
+	// on connections the dialer opens (and reuses) to each peer. If
+	// empty, "udp".
+	Transport string
 	// UserAgent is the User-Agent header value. If empty, "webdial".
 	UserAgent string
 	// RingTimeout bounds the wait for a final response to an INVITE;
@@ -60,7 +65,7 @@ type DialerConfig struct {
 	Logger *slog.Logger
 }
 
-// Dialer places outbound SIP calls (INVITE) from one local UDP socket,
+// Dialer places outbound SIP calls (INVITE) from one local socket,
 // answering Digest challenges with server-held credentials. It owns its
 // sipgo user agent; call Close to end every call and release the socket.
 // A Dialer is safe for concurrent use.
@@ -70,10 +75,10 @@ type Dialer struct {
 	ua   *sipgo.UserAgent
 	cli  *sipgo.Client
 	srv  *sipgo.Server
-	conn net.PacketConn
+	sock *dialerSocket
 	addr netip.AddrPort
-	// laddr pins every request to the bound socket.
-	laddr sipmsg.Addr
+	// laddr pins every UDP request to the bound socket (nil for TCP).
+	laddr *sipmsg.Addr
 
 	ctx       context.Context // cancelled by Close
 	cancel    context.CancelFunc
@@ -112,27 +117,27 @@ func NewDialer(ctx context.Context, cfg DialerConfig) (*Dialer, error) {
 	}
 	log = log.With("component", "sip.Dialer")
 
-	var lc net.ListenConfig
-	conn, err := lc.ListenPacket(ctx, "udp", cfg.LocalAddr)
+	network := strings.ToLower(cfg.Transport)
+	if network == "" {
+		network = "udp"
+	}
+	sock, err := listenDialer(ctx, network, cfg.LocalAddr)
 	if err != nil {
-		return nil, fmt.Errorf("sip: dialer listen %s: %w", cfg.LocalAddr, err)
+		return nil, err
 	}
-	ap, err := netip.ParseAddrPort(conn.LocalAddr().String())
-	if err != nil || ap.Addr().IsUnspecified() {
-		conn.Close()
-		return nil, fmt.Errorf("%w: LocalAddr %q must be a concrete IP address", ErrBadDialerConfig, cfg.LocalAddr)
-	}
-	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	ap := sock.addr
 
 	d := &Dialer{
 		cfg:       cfg,
 		log:       log,
-		conn:      conn,
+		sock:      sock,
 		addr:      ap,
 		serveDone: make(chan struct{}),
 		calls:     make(map[string]*Call),
 	}
-	d.laddr = sipmsg.Addr{IP: net.IP(ap.Addr().AsSlice()), Port: int(ap.Port()), Hostname: ap.Addr().String()}
+	if network == "udp" {
+		d.laddr = &sipmsg.Addr{IP: net.IP(ap.Addr().AsSlice()), Port: int(ap.Port()), Hostname: ap.Addr().String()}
+	}
 	d.ctx, d.cancel = context.WithCancel(context.Background())
 
 	sipLog := quietSDPLogger(log)
@@ -146,14 +151,13 @@ func NewDialer(ctx context.Context, cfg DialerConfig) (*Dialer, error) {
 		),
 	)
 	if err == nil {
-		d.cli, err = sipgo.NewClient(d.ua, sipgo.WithClientLogger(sipLog),
-			sipgo.WithClientConnectionAddr(ap.String()))
+		d.cli, err = sipgo.NewClient(d.ua, sipgo.WithClientLogger(sipLog))
 	}
 	if err == nil {
 		d.srv, err = sipgo.NewServer(d.ua, sipgo.WithServerLogger(sipLog))
 	}
 	if err != nil {
-		conn.Close()
+		sock.Close()
 		if d.ua != nil {
 			d.ua.Close()
 		}
@@ -165,24 +169,22 @@ func NewDialer(ctx context.Context, cfg DialerConfig) (*Dialer, error) {
 	d.srv.OnOptions(d.onOptions)
 	d.srv.OnNoRoute(d.onOther)
 
-	// sipgo registers the socket for sending only once its read loop
-	// starts; wait for the first read so Dial can use it at once.
-	ready := &readySignal{PacketConn: conn, ready: make(chan struct{})}
 	go func() {
 		defer close(d.serveDone)
-		_ = d.srv.ServeUDP(ready)
+		_ = sock.serve(d.srv)
 	}()
 	select {
-	case <-ready.ready:
+	case <-sock.ready:
 	case <-d.serveDone:
 		d.ua.Close()
-		return nil, fmt.Errorf("sip: dialer could not serve %s", ap)
+		sock.Close()
+		return nil, fmt.Errorf("sip: dialer could not serve %s %s", network, ap)
 	}
-	log.Debug("dialer listening", "addr", ap.String())
+	log.Debug("dialer listening", "network", network, "addr", ap.String())
 	return d, nil
 }
 
-// Addr returns the bound local UDP address (the Contact address).
+// Addr returns the bound local address (the Contact address).
 func (d *Dialer) Addr() netip.AddrPort { return d.addr }
 
 // Close cancels pending Dials (CANCEL), ends every answered call with
@@ -217,7 +219,7 @@ func (d *Dialer) Close() error {
 	d.wg.Wait()
 
 	err := d.ua.Close()
-	if cerr := d.conn.Close(); cerr != nil && !errors.Is(cerr, net.ErrClosed) && err == nil {
+	if cerr := d.sock.Close(); cerr != nil && err == nil {
 		err = cerr
 	}
 	<-d.serveDone
@@ -262,8 +264,13 @@ func (d *Dialer) findCall(callID string) *Call {
 
 // contact is the dialer's Contact: the bound socket address.
 func (d *Dialer) contact() *sipmsg.ContactHeader {
-	return &sipmsg.ContactHeader{Address: sipmsg.Uri{Scheme: "sip", User: "webdial",
+	c := &sipmsg.ContactHeader{Address: sipmsg.Uri{Scheme: "sip", User: "webdial",
 		Host: d.addr.Addr().String(), Port: int(d.addr.Port())}}
+	if d.sock.network == "tcp" {
+		c.Address.UriParams = sipmsg.NewParams()
+		c.Address.UriParams.Add("transport", "tcp")
+	}
+	return c
 }
 
 // reqOpt prepares requests the dialer builds itself: a fresh Via if
@@ -277,7 +284,9 @@ func (d *Dialer) reqOpt(c *sipgo.Client, r *sipmsg.Request) error {
 	if r.Body() == nil {
 		r.SetBody(nil)
 	}
-	d.laddr.Copy(&r.Laddr)
+	if d.laddr != nil {
+		d.laddr.Copy(&r.Laddr)
+	}
 	return nil
 }
 
@@ -355,16 +364,4 @@ func (d *Dialer) strayResponse(res *sipmsg.Response) {
 	if c := d.findCall(cid.Value()); c != nil {
 		c.on2xxRetransmission(res)
 	}
-}
-
-// readySignal closes ready on the first read from the socket.
-type readySignal struct {
-	net.PacketConn
-	once  sync.Once
-	ready chan struct{}
-}
-
-func (r *readySignal) ReadFrom(b []byte) (int, net.Addr, error) {
-	r.once.Do(func() { close(r.ready) })
-	return r.PacketConn.ReadFrom(b)
 }

@@ -38,6 +38,12 @@ func dialerStartUAS(t *testing.T, scenario string, calls int, vars map[string]an
 // dialerStartUASOn is dialerStartUAS on another loopback IP (e.g. ::1).
 func dialerStartUASOn(t *testing.T, ip, scenario string, calls int, vars map[string]any, extra ...string) *dialerSippUAS {
 	t.Helper()
+	network := "udp"
+	for i, a := range extra {
+		if a == "-t" && i+1 < len(extra) && strings.HasPrefix(extra[i+1], "t") {
+			network = "tcp"
+		}
+	}
 	ports := testpeer.FreePorts(t, 2)
 	args := []string{"-sf", "{{.Dir}}/scenario.xml", "-i", ip, "-p", strconv.Itoa(ports[0]),
 		"-mp", strconv.Itoa(ports[1]), "-m", strconv.Itoa(calls), "-nostdin",
@@ -46,10 +52,14 @@ func dialerStartUASOn(t *testing.T, ip, scenario string, calls int, vars map[str
 		Args:    append(args, extra...),
 		Configs: map[string]string{"scenario.xml": "testdata/sipp/" + scenario},
 		Vars:    vars,
-		Listen:  []string{"udp:" + strconv.Itoa(ports[0])},
+		Listen:  []string{network + ":" + strconv.Itoa(ports[0])},
 	})
 	host := net.JoinHostPort(ip, strconv.Itoa(ports[0]))
-	return &dialerSippUAS{Peer: p, Port: ports[0], Target: "sip:svc@" + host}
+	target := "sip:svc@" + host
+	if network == "tcp" {
+		target += ";transport=tcp"
+	}
+	return &dialerSippUAS{Peer: p, Port: ports[0], Target: target}
 }
 
 // waitOK waits for sipp to finish its calls and exit 0 (all calls

@@ -114,7 +114,7 @@ func (d *Dialer) newInvite(r DialRequest) (*invite, error) {
 	}
 	inv.callID = id.String()
 	inv.inviteCSeq = 1
-	inv.transport = "UDP"
+	inv.transport = d.sock.transport()
 	if r.Username != "" {
 		inv.auth = newAuthState(r.Username, r.Password, r.Realm)
 	}

@@ -228,3 +228,33 @@ func TestDialerIPv6(t *testing.T) {
 	}
 	uas.waitOK(t)
 }
+
+func TestDialerTCP(t *testing.T) {
+	for _, scenario := range []string{"uas_answer.xml", "uas_remote_bye.xml"} {
+		t.Run(scenario, func(t *testing.T) {
+			uas := dialerStartUAS(t, scenario, 1, nil, "-t", "t1")
+			base := runtime.NumGoroutine()
+			d := newDialerForTest(t, DialerConfig{Transport: "tcp"})
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			c, err := d.Dial(ctx, DialRequest{Target: uas.Target, SDP: dialerOffer})
+			if err != nil {
+				t.Fatalf("Dial over TCP: %v", err)
+			}
+			if !dialerSDPHasMedia(c.RemoteSDP()) {
+				t.Fatalf("remote SDP = %q", c.RemoteSDP())
+			}
+			if scenario == "uas_answer.xml" {
+				if err := c.Hangup(ctx); err != nil {
+					t.Fatalf("Hangup: %v", err)
+				}
+			}
+			dialerWaitDone(t, c)
+			uas.waitOK(t)
+			if err := d.Close(); err != nil {
+				t.Fatal(err)
+			}
+			dialerWaitGoroutines(t, base)
+		})
+	}
+}
