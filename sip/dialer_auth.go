@@ -40,7 +40,10 @@ func newAuthState(username, password, realm string) *authState {
 	}
 }
 
-var errNoCredentials = errors.New("no credentials configured")
+var (
+	errNoCredentials     = errors.New("no credentials configured")
+	errTooManyChallenges = errors.New("too many challenges")
+)
 
 // answerChallenge answers the challenges of a 401 (WWW-Authenticate ->
 // Authorization) or 407 (Proxy-Authenticate -> Proxy-Authorization), the

@@ -223,13 +223,16 @@ func (d *Dialer) Dial(ctx context.Context, req DialRequest) (*Call, error) {
 			log.Info("call answered", "status", res.StatusCode)
 			return c, nil
 		}
-		if (res.StatusCode == 401 || res.StatusCode == 407) && attempt < maxInviteAttempts {
-			creds, err := inv.answerChallenge(res)
-			if err == nil {
-				log.Debug("answering challenge", "status", res.StatusCode)
-				inv.inviteCSeq++
-				inv.req = inv.build(creds)
-				continue
+		if res.StatusCode == 401 || res.StatusCode == 407 {
+			err := errTooManyChallenges
+			if attempt < maxInviteAttempts {
+				var creds []credential
+				if creds, err = inv.answerChallenge(res); err == nil {
+					log.Debug("answering challenge", "status", res.StatusCode)
+					inv.inviteCSeq++
+					inv.req = inv.build(creds)
+					continue
+				}
 			}
 			log.Info("call refused: authentication", "status", res.StatusCode, "reason", err)
 			return nil, &CallError{StatusCode: res.StatusCode, Reason: res.Reason, authFailed: true}
