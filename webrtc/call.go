@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -183,9 +184,10 @@ func (c *call) teardown() {
 // channel opened (rejected, unreachable), until the page can be told why.
 func (c *call) awaitControl() {
 	c.mu.Lock()
-	dc := c.dc
+	dc, reason := c.dc, c.endReason
 	c.mu.Unlock()
-	if dc != nil || c.g.ctx.Err() != nil {
+	// Nobody to tell when the page itself is gone or hung up.
+	if dc != nil || c.g.ctx.Err() != nil || strings.HasPrefix(reason, "page ") {
 		return
 	}
 	t := time.NewTimer(min(c.g.cfg.Limits.PeerTimeout, 5*time.Second))

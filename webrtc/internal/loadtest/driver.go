@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"os"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -42,6 +43,7 @@ type peer struct {
 	received atomic.Int64
 	mu       sync.Mutex
 	rtts     []time.Duration
+	at       []time.Duration // send time of each rtt sample
 }
 
 var epoch = time.Now()
@@ -59,6 +61,7 @@ func (p *peer) onRTP(pkt []byte) {
 	p.received.Add(1)
 	p.mu.Lock()
 	p.rtts = append(p.rtts, rtt)
+	p.at = append(p.at, sent)
 	p.mu.Unlock()
 }
 
@@ -172,6 +175,9 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 			}
 		}()
 	}
+	if os.Getenv("LOADTEST_CPUPROFILE") != "" {
+		go func() { _, _ = http.Get(base + "/profile") }()
+	}
 	time.Sleep(window)
 	close(stop)
 	sw.Wait()
@@ -192,6 +198,9 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	res.Sent = sent.Load()
 	if res.Sent > 0 {
 		res.LossPercent = 100 * float64(res.Sent-res.Received) / float64(res.Sent)
+	}
+	if os.Getenv("LOADTEST_TIMELINE") != "" {
+		timeline(peers)
 	}
 	slices.Sort(all)
 	if len(all) > 0 {
@@ -234,3 +243,27 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// timeline prints p50/p99 per second of the window, to find where
+// latency builds up.
+func timeline(peers []*peer) {
+	buckets := map[int][]time.Duration{}
+	for _, p := range peers {
+		p.mu.Lock()
+		for i, r := range p.rtts {
+			sec := int(p.at[i] / time.Second)
+			buckets[sec] = append(buckets[sec], r)
+		}
+		p.mu.Unlock()
+	}
+	keys := make([]int, 0, len(buckets))
+	for k := range buckets {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		b := buckets[k]
+		slices.Sort(b)
+		log.Printf("t=%ds n=%d p50=%.2fms p99=%.2fms", k, len(b), ms(b[len(b)/2]), ms(b[len(b)*99/100]))
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/pprof"
+	"time"
 	"syscall"
 
 	"github.com/webdial/webdial/anon"
@@ -65,6 +67,19 @@ func runGateway(proxy, keyHex string) error {
 			Active: s.ActiveCalls, Goroutines: runtime.NumGoroutine(), RSSKB: ru.Maxrss,
 		})
 	})
+	if path := os.Getenv("LOADTEST_CPUPROFILE"); path != "" {
+		mux.HandleFunc("/profile", func(w http.ResponseWriter, r *http.Request) {
+			f, err := os.Create(path)
+			if err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			_ = pprof.StartCPUProfile(f)
+			time.Sleep(10 * time.Second)
+			pprof.StopCPUProfile()
+			_ = f.Close()
+		})
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

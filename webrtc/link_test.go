@@ -1,0 +1,74 @@
+package webrtc
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
+	"net/http"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/webdial/webdial/token"
+	"github.com/webdial/webdial/webrtc/internal/pageclient"
+	"github.com/webdial/webdial/webrtc/internal/sipecho"
+)
+
+func TestLinkHeadersAndDeleteOrigin(t *testing.T) {
+	echo := startEcho(t, sipecho.Options{})
+	secret := []byte("turn-shared-secret")
+	b := newBed(t, echo.Addr().String(), func(c *Config) {
+		c.ICEServers = []token.ICEServer{{URLs: []string{"stun:stun.example.com:3478"}}}
+		c.TURNSecret = secret
+		c.TURNURLs = []string{"turn:turn.example.com:3478?transport=udp"}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if len(c.Link) != 2 || c.Link[0] != `<stun:stun.example.com:3478>; rel="ice-server"` {
+		t.Fatalf("Link %q", c.Link)
+	}
+	m := regexp.MustCompile(`^<turn:turn\.example\.com:3478\?transport=udp>; rel="ice-server"; username="(\d+:[0-9a-f]+)"; credential="([^"]+)"; credential-type="password"$`).FindStringSubmatch(c.Link[1])
+	if m == nil {
+		t.Fatalf("TURN Link %q", c.Link[1])
+	}
+	mac := hmac.New(sha1.New, secret)
+	mac.Write([]byte(m[1]))
+	if m[2] != base64.StdEncoding.EncodeToString(mac.Sum(nil)) {
+		t.Fatal("TURN credential is not the REST-API HMAC of the username")
+	}
+
+	// Another site cannot end the call even with its Location.
+	req, _ := http.NewRequestWithContext(ctx, http.MethodDelete, c.Location, nil)
+	req.Header.Set("Origin", "https://evil.example.net")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || b.gw.Stats().ActiveCalls != 1 {
+		t.Fatalf("foreign DELETE: %d, active %d", resp.StatusCode, b.gw.Stats().ActiveCalls)
+	}
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Hangup(ctx); err == nil {
+		t.Fatal("second DELETE succeeded")
+	}
+}
+
+func TestNewRejectsUnsafeConfig(t *testing.T) {
+	cases := map[string]Config{
+		"empty": {},
+	}
+	for name, cfg := range cases {
+		if _, err := New(cfg); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
