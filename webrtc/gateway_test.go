@@ -3,6 +3,8 @@ package webrtc
 import (
 	"bytes"
 	"context"
+	"net/netip"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -92,5 +94,36 @@ func TestEchoCallGoUAS(t *testing.T) {
 	}
 	if s := b.gw.Stats(); s.ActiveCalls != 0 || s.PacketsToSIP != packets || s.PacketsToPage != packets {
 		t.Fatalf("stats %+v", s)
+	}
+}
+
+// TestPCMAOverIPv6 offers PCMA only and runs the SIP-side RTP on ::1: the
+// SIP side is offered exactly PCMA, and audio is relayed unchanged.
+func TestPCMAOverIPv6(t *testing.T) {
+	echo := startEcho(t, sipecho.Options{})
+	b := newBed(t, echo.Addr().String(), func(c *Config) { c.RTPAddr = netip.MustParseAddr("::1") })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var got echoCollector
+	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token(), OnRTP: got.onRTP, PCMA: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.WaitState(ctx, "answered"); err != nil {
+		t.Fatal(err)
+	}
+	req := b.rec.requests()[0]
+	if !strings.Contains(string(req.SDP), "m=audio ") || !strings.Contains(string(req.SDP), "RTP/AVP 8 101") || !strings.Contains(string(req.SDP), "c=IN IP6 ::1") {
+		t.Fatalf("SIP offer:\n%s", req.SDP)
+	}
+	for i := 0; i < 20; i++ {
+		if err := c.WriteAudio(payloadOf(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, ctx, "echo", func() bool { return got.count() >= 20 })
+	if !got.has(payloadOf(19)) {
+		t.Fatal("payload changed")
 	}
 }

@@ -13,8 +13,8 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
-	"time"
 	"syscall"
+	"time"
 
 	"github.com/webdial/webdial/anon"
 	"github.com/webdial/webdial/sip"

@@ -285,7 +285,11 @@ func (s *Server) onInvite(m msg, from netip.AddrPort) {
 		c.stop()
 		return
 	}
-	c.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	ip := net.IPv4(127, 0, 0, 1)
+	if strings.Contains(string(m.body), "c=IN IP6") {
+		ip = net.IPv6loopback
+	}
+	c.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: ip})
 	if err != nil {
 		c.lastRes = s.respond(m, from, 503, "Service Unavailable", c.toTag, nil)
 		c.stop()
@@ -402,7 +406,11 @@ func answerSDP(addr netip.AddrPort, pt, te int) []byte {
 		name = "PCMA"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "v=0\r\no=echo 1 1 IN IP4 %s\r\ns=echo\r\nc=IN IP4 %s\r\nt=0 0\r\n", addr.Addr(), addr.Addr())
+	ipv := "IP4"
+	if addr.Addr().Is6() {
+		ipv = "IP6"
+	}
+	fmt.Fprintf(&b, "v=0\r\no=echo 1 1 IN %s %s\r\ns=echo\r\nc=IN %s %s\r\nt=0 0\r\n", ipv, addr.Addr(), ipv, addr.Addr())
 	if te >= 0 {
 		fmt.Fprintf(&b, "m=audio %d RTP/AVP %d %d\r\na=rtpmap:%d %s/8000\r\na=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-16\r\n", addr.Port(), pt, te, pt, name, te, te)
 	} else {
