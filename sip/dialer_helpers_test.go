@@ -44,7 +44,7 @@ func dialerStartUASOn(t *testing.T, ip, scenario string, calls int, vars map[str
 			network = "tcp"
 		}
 	}
-	ports := testpeer.FreePorts(t, 2)
+	ports := []int{testpeer.FreePort(t), dialerMediaPort(t)}
 	args := []string{"-sf", "{{.Dir}}/scenario.xml", "-i", ip, "-p", strconv.Itoa(ports[0]),
 		"-mp", strconv.Itoa(ports[1]), "-m", strconv.Itoa(calls), "-nostdin",
 		"-timeout", "20s", "-timeout_error", "-trace_stat", "-stf", "{{.Dir}}/stats.csv", "-fd", "1"}
@@ -52,7 +52,10 @@ func dialerStartUASOn(t *testing.T, ip, scenario string, calls int, vars map[str
 		Args:    append(args, extra...),
 		Configs: map[string]string{"scenario.xml": "testdata/sipp/" + scenario},
 		Vars:    vars,
-		Listen:  []string{network + ":" + strconv.Itoa(ports[0])},
+		// Waiting for the media sockets too: sipp exits if it cannot
+		// bind them, after its SIP port is already open.
+		Listen: []string{network + ":" + strconv.Itoa(ports[0]),
+			"udp:" + strconv.Itoa(ports[1]), "udp:" + strconv.Itoa(ports[1]+2)},
 	})
 	host := net.JoinHostPort(ip, strconv.Itoa(ports[0]))
 	target := "sip:svc@" + host
@@ -60,6 +63,27 @@ func dialerStartUASOn(t *testing.T, ip, scenario string, calls int, vars map[str
 		target += ";transport=tcp"
 	}
 	return &dialerSippUAS{Peer: p, Port: ports[0], Target: target}
+}
+
+// dialerMediaPort returns a free UDP port p whose p+2 is free too: sipp
+// binds its audio socket on -mp and its video socket on -mp + 2, and
+// exits if either is taken (parallel tests elsewhere make that likely).
+func dialerMediaPort(t testing.TB) int {
+	t.Helper()
+	for range 50 {
+		p := testpeer.FreePort(t)
+		if p+2 > 65535 {
+			continue
+		}
+		c, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p+2)))
+		if err != nil {
+			continue
+		}
+		c.Close()
+		return p
+	}
+	t.Fatal("no free media port pair")
+	return 0
 }
 
 // waitOK waits for sipp to finish its calls and exit 0 (all calls
