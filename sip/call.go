@@ -73,6 +73,7 @@ type Call struct {
 	routes []sipmsg.Uri
 	ack    *sipmsg.Request // as sent; retransmitted on a 2xx repeat
 
+	answered time.Time // when the 2xx arrived
 	done     chan struct{}
 	maxTimer *time.Timer
 
@@ -131,7 +132,7 @@ func (c *Call) end(cause EndCause, err error) bool {
 	}
 	c.d.removeCall(c)
 	close(c.done)
-	c.log.Info("call ended", "cause", cause.String())
+	c.log.Info("call ended", "cause", cause.String(), "duration", time.Since(c.answered).Round(time.Millisecond))
 	return true
 }
 

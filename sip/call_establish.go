@@ -37,7 +37,7 @@ func (d *Dialer) establish(inv *invite, tx sipmsg.ClientTransaction, res *sipmsg
 
 // newCall builds the dialog state of a 2xx (RFC 3261 §12.1.2).
 func (d *Dialer) newCall(base dialogBase, res *sipmsg.Response) *Call {
-	c := &Call{d: d, dialogBase: base, done: make(chan struct{}), cseq: base.inviteCSeq}
+	c := &Call{d: d, dialogBase: base, done: make(chan struct{}), cseq: base.inviteCSeq, answered: time.Now()}
 	c.log = d.log.With("call_id", base.callID)
 	if to := res.To(); to != nil {
 		c.to = sipmsg.HeaderClone(to).(*sipmsg.ToHeader)
