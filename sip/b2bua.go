@@ -53,6 +53,13 @@ func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c 
 		st.reject(in, tx, code, reason)
 		return
 	}
+	if st.isSelf(route.Target) {
+		// The target is this server or its dialer: bridging would loop,
+		// each hop a fresh call with a fresh Max-Forwards.
+		end(482, CauseNoRoute)
+		st.reject(in, tx, 482, "Loop Detected")
+		return
+	}
 	if st.dialer == nil {
 		end(503, CauseUnavailable)
 		st.reject(in, tx, 503, "Service Unavailable")
@@ -172,6 +179,30 @@ func (st *state) dialFailure(inCtx context.Context, err error, ringTimedOut bool
 		return code, reason, CauseRejected
 	}
 	return 480, "Temporarily Unavailable", CauseUnavailable
+}
+
+// isSelf reports whether a SIP URI points at one of this server's own
+// sockets or at its dialer's.
+func (st *state) isSelf(target string) bool {
+	var u sipgosip.Uri
+	if err := sipgosip.ParseUri(target, &u); err != nil {
+		return false
+	}
+	ip, err := netip.ParseAddr(u.Host)
+	if err != nil {
+		return false // a name: the Router's business
+	}
+	port := uint16(u.Port)
+	if port == 0 {
+		port = 5060
+	}
+	target2 := netip.AddrPortFrom(ip.Unmap(), port)
+	for _, own := range st.ownAddrs {
+		if own == target2 || (own.Port() == port && own.Addr().IsUnspecified()) {
+			return true
+		}
+	}
+	return false
 }
 
 // contactHeader is the Contact of the B2BUA's inbound dialogs.

@@ -112,7 +112,7 @@ func runB2BUAUACVars(t *testing.T, ts *testServer, scenario string, vars map[str
 func bindBob(t *testing.T, ts *testServer, port int) {
 	t.Helper()
 	now := time.Now()
-	_, err := ts.srv.st.locations.Update(context.Background(), "bob@"+testDomain, now,
+	_, err := ts.srv.st.Load().locations.Update(context.Background(), "bob@"+testDomain, now,
 		[]Binding{{Contact: "sip:bob@127.0.0.1:" + strconv.Itoa(port), Expires: now.Add(time.Hour)}}, nil, false, 0)
 	if err != nil {
 		t.Fatal(err)

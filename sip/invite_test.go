@@ -177,3 +177,10 @@ func TestServerUnknownMethods(t *testing.T) {
 		}
 	}
 }
+
+func TestServerInviteLoopDetected(t *testing.T) {
+	ts := startServer(t, nil)
+	bindBob(t, ts, ts.udp.Port) // bob "registered" at the server itself
+	c := dialServer(t, ts)
+	wantStatus(t, finalResponse(t, c, inviteMsg(c.LocalAddr(), anonFrom, "sip:bob@example.com", 1)), "482")
+}

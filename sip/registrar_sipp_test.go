@@ -47,7 +47,7 @@ func TestRegistrarSippDigestSuccess(t *testing.T) {
 	if st.Successful != 5 || st.Failed != 0 {
 		t.Fatalf("sipp stats %+v, want 5 successful", st)
 	}
-	bs, err := ts.srv.st.locations.Lookup(context.Background(), testUser+"@"+testDomain, time.Now())
+	bs, err := ts.srv.st.Load().locations.Lookup(context.Background(), testUser+"@"+testDomain, time.Now())
 	if err != nil || len(bs) != 1 {
 		t.Fatalf("bindings after register = %v, %v; want 1", bs, err)
 	}
@@ -59,7 +59,7 @@ func TestRegistrarSippWrongPassword(t *testing.T) {
 	if st.Successful != 0 || st.Failed != 3 {
 		t.Fatalf("sipp stats %+v, want 3 failed", st)
 	}
-	if bs, _ := ts.srv.st.locations.Lookup(context.Background(), testUser+"@"+testDomain, time.Now()); len(bs) != 0 {
+	if bs, _ := ts.srv.st.Load().locations.Lookup(context.Background(), testUser+"@"+testDomain, time.Now()); len(bs) != 0 {
 		t.Fatalf("wrong password created bindings %v", bs)
 	}
 }
@@ -80,7 +80,7 @@ func TestRegistrarSippReplayRejected(t *testing.T) {
 		t.Fatalf("captured %d authenticated REGISTERs, want 3", len(captured))
 	}
 	// Remove the bindings, so a successful replay would be visible.
-	if _, err := ts.srv.st.locations.Update(context.Background(), testUser+"@"+testDomain, time.Now(), nil, nil, true, 0); err != nil {
+	if _, err := ts.srv.st.Load().locations.Update(context.Background(), testUser+"@"+testDomain, time.Now(), nil, nil, true, 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, msg := range captured {
@@ -92,7 +92,7 @@ func TestRegistrarSippReplayRejected(t *testing.T) {
 			t.Fatalf("replayed REGISTER answered:\n%s\nwant 401 with stale=true", res)
 		}
 	}
-	if bs, _ := ts.srv.st.locations.Lookup(context.Background(), testUser+"@"+testDomain, time.Now()); len(bs) != 0 {
+	if bs, _ := ts.srv.st.Load().locations.Lookup(context.Background(), testUser+"@"+testDomain, time.Now()); len(bs) != 0 {
 		t.Fatalf("replay created bindings %v", bs)
 	}
 }

@@ -83,7 +83,7 @@ func wantStatus(t *testing.T, res, prefix string) {
 
 func (ts *testServer) bindings(t *testing.T, user string) []Binding {
 	t.Helper()
-	bs, err := ts.srv.st.locations.Lookup(context.Background(), user+"@"+testDomain, time.Now())
+	bs, err := ts.srv.st.Load().locations.Lookup(context.Background(), user+"@"+testDomain, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

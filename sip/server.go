@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -75,7 +76,7 @@ type Server struct {
 	UserAgent string
 
 	running atomic.Bool
-	st      *state
+	st      atomic.Pointer[state]
 }
 
 // RegistrarConfig bounds registrations.
@@ -142,9 +143,11 @@ type state struct {
 	udp    *net.UDPConn
 	dlgs   *dialogs
 	passed *passSet
-	dlgUA  *sipgo.DialogUA
-	ctx    context.Context // cancelled when Serve stops
-	wg     sync.WaitGroup
+	// ownAddrs are this server's and its dialer's socket addresses.
+	ownAddrs []netip.AddrPort
+	dlgUA    *sipgo.DialogUA
+	ctx      context.Context // cancelled when Serve stops
+	wg       sync.WaitGroup
 }
 
 // Run listens on UDPAddr and TCPAddr and serves until ctx is cancelled.
@@ -196,7 +199,7 @@ func (s *Server) Serve(ctx context.Context, pc net.PacketConn, ln net.Listener) 
 		closeAll()
 		return err
 	}
-	s.st = st
+	s.st.Store(st)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	st.ctx = ctx
@@ -324,6 +327,15 @@ func (s *Server) newState(pc net.PacketConn, ln net.Listener) (*state, error) {
 		return nil, fmt.Errorf("sip: client: %w", err)
 	}
 	st.ua, st.srv, st.client = ua, srv, client
+	if pc != nil {
+		st.ownAddrs = append(st.ownAddrs, addrPortOf(pc.LocalAddr()))
+	}
+	if ln != nil {
+		st.ownAddrs = append(st.ownAddrs, addrPortOf(ln.Addr()))
+	}
+	if st.dialer != nil {
+		st.ownAddrs = append(st.ownAddrs, st.dialer.Addr())
+	}
 	st.dlgUA = &sipgo.DialogUA{Client: client, ContactHDR: contactHeader(pc, ln)}
 	st.routes(srv)
 	return st, nil

@@ -81,6 +81,7 @@ func startServer(t testing.TB, mutate func(*Server)) *testServer {
 	ts.srv, ts.udp, ts.tcp = srv, pc.LocalAddr().(*net.UDPAddr), ln.Addr().(*net.TCPAddr)
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { ts.done <- srv.Serve(ctx, pc, ln) }()
+	defer ping(t, ts.udp) // serving: Serve has stored its state
 	t.Cleanup(func() {
 		cancel()
 		select {

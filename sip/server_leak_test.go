@@ -30,7 +30,9 @@ func heapInuse() uint64 {
 // sipgoUDPSources is the size of sipgo's UDP connection pool: one entry per
 // remote address it has seen (sipgo issue #150), kept until the listener
 // closes.
-func (ts *testServer) sipgoUDPSources() int { return ts.srv.st.ua.TransportLayer().Pool("udp").Size() }
+func (ts *testServer) sipgoUDPSources() int {
+	return ts.srv.st.Load().ua.TransportLayer().Pool("udp").Size()
+}
 
 // rejectedInvite sends an anonymous INVITE to a tel: URI from a fresh
 // socket, reads the 403 and ACKs it, as a well-behaved caller would.
@@ -112,16 +114,16 @@ func TestServerResourcesAfterLoad(t *testing.T) {
 	if afterRegs != afterCalls {
 		t.Errorf("REGISTERs from %d new ports grew sipgo's source map %d -> %d", registrations, afterCalls, afterRegs)
 	}
-	if n := ts.srv.st.passed.size(); n > calls+2 {
+	if n := ts.srv.st.Load().passed.size(); n > calls+2 {
 		t.Errorf("%d calls still passed to sipgo", n)
 	}
 	if afterInvites-afterRegs > 10 {
 		t.Errorf("rejected INVITEs from %d new ports grew sipgo's source map %d -> %d", invites, afterRegs, afterInvites)
 	}
-	if n := ts.srv.st.dlgs.count(); n != 0 {
+	if n := ts.srv.st.Load().dlgs.count(); n != 0 {
 		t.Errorf("%d bridged calls still tracked", n)
 	}
-	if n := ts.srv.st.calls.active(); n != 0 {
+	if n := ts.srv.st.Load().calls.active(); n != 0 {
 		t.Errorf("%d call slots still held", n)
 	}
 }

@@ -28,7 +28,7 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // grows only with sources that placed an admitted call. It returns the
 // data to hand on to sipgo, or nil when the message was consumed.
 func (s *Server) readFilter(p sipgosip.TransportReadProps, data []byte) []byte {
-	st := s.st
+	st := s.st.Load()
 	src := addrPortOf(p.RemoteAddr)
 	if !st.guard.allow(src.Addr()) {
 		return nil

@@ -36,10 +36,21 @@ func main() {
 		rates     = flag.String("rates", "4000,8000,12000,16000,20000,24000,28000,32000", "offered registrations/s, ascending")
 		cpuRate   = flag.Int("cpurate", 8000, "offered rate at which CPU per registration is measured")
 		sippProcs = flag.Int("sipp", 2, "sipp processes sharing the load")
-		only      = flag.String("only", "", `run only "webdial" or "kamailio"`)
+		only      = flag.String("only", "", `run only "webdial" or "kamailio" (or "none": only -calls)`)
 		gogc      = flag.String("gogc", "", "GOGC for the webdial server (empty: Go default)")
+		callRates = flag.String("calls", "", "also offer anonymous calls/s through the B2BUA at these rates, e.g. 50,100,200")
+		serveB2B  = flag.String("serve-b2bua", "", "internal: run the B2BUA on this UDP address")
+		b2bTarget = flag.String("b2bua-target", "", "internal: the callee for -serve-b2bua")
 	)
 	flag.Parse()
+	if *serveB2B != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+		defer stop()
+		if err := serveB2BUA(ctx, *serveB2B, *b2bTarget); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if *serve != "" {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 		defer stop()
@@ -48,14 +59,7 @@ func main() {
 		}
 		return
 	}
-	var steps []int
-	for _, f := range strings.Split(*rates, ",") {
-		r, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || r <= 0 {
-			log.Fatalf("bad -rates entry %q", f)
-		}
-		steps = append(steps, r)
-	}
+	steps := parseRates(*rates)
 	dir, err := os.MkdirTemp("", "regbench")
 	if err != nil {
 		log.Fatal(err)
@@ -74,7 +78,7 @@ func main() {
 		time.Now().UTC().Format(time.RFC3339), runtime.NumCPU(), cpuModel(), runtime.GOMAXPROCS(0), *step, *sippProcs, *users)
 	var results []result
 	for _, name := range []string{"webdial", "kamailio"} {
-		if *only != "" && *only != name {
+		if *only == "none" || (*only != "" && *only != name) {
 			continue
 		}
 		srv, err := b.start(name, *gogc)
@@ -86,6 +90,22 @@ func main() {
 		results = append(results, res)
 	}
 	report(results, *cpuRate)
+	if *callRates != "" {
+		fmt.Println()
+		b.benchCalls(parseRates(*callRates))
+	}
+}
+
+func parseRates(list string) []int {
+	var steps []int
+	for _, f := range strings.Split(list, ",") {
+		r, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || r <= 0 {
+			log.Fatalf("bad rate %q", f)
+		}
+		steps = append(steps, r)
+	}
+	return steps
 }
 
 // result is one server's figures.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 	"text/template"
@@ -53,6 +54,17 @@ func serveWebdial(ctx context.Context, addr string, users int) error {
 		Auth:    auth,
 		Limits:  sip.Limits{PerSourceRate: -1, MaxAuthFailures: -1},
 		Logger:  logger,
+	}
+	if f := os.Getenv("REGBENCH_CPUPROFILE"); f != "" {
+		out, err := os.Create(f)
+		if err != nil {
+			return err
+		}
+		defer out.Close()
+		if err := pprof.StartCPUProfile(out); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	return srv.Run(ctx)
 }
