@@ -171,7 +171,9 @@ func (c *call) teardown() {
 	c.mu.Lock()
 	c.state = StateEnded
 	c.mu.Unlock()
-	c.flushControl()
+	if !strings.HasPrefix(reason, "page ") {
+		c.flushControl() // the page did not end the call: make sure it learns why
+	}
 	_ = c.pc.Close()
 	c.relay.close()
 	c.g.remove(c)
