@@ -5,6 +5,8 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -47,7 +49,7 @@ func dialerStartUASOn(t *testing.T, ip, scenario string, calls int, vars map[str
 	ports := []int{testpeer.FreePort(t), dialerMediaPort(t)}
 	args := []string{"-sf", "{{.Dir}}/scenario.xml", "-i", ip, "-p", strconv.Itoa(ports[0]),
 		"-mp", strconv.Itoa(ports[1]), "-m", strconv.Itoa(calls), "-nostdin",
-		"-timeout", "20s", "-timeout_error", "-trace_stat", "-stf", "{{.Dir}}/stats.csv", "-fd", "1"}
+		"-timeout", "20s", "-timeout_error", "-trace_stat", "-stf", "{{.Dir}}/stats.csv", "-fd", "1", "-trace_err"}
 	p := testpeer.Start(t, "sipp", testpeer.Options{
 		Args:    append(args, extra...),
 		Configs: map[string]string{"scenario.xml": "testdata/sipp/" + scenario},
@@ -93,7 +95,13 @@ func (s *dialerSippUAS) waitOK(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := s.Wait(ctx); err != nil {
-		t.Fatalf("sipp UAS did not complete its scenario: %v\n%s", err, s.Output())
+		errLogs, _ := filepath.Glob(filepath.Join(s.Dir, "*_errors.log"))
+		var errs string
+		for _, f := range errLogs {
+			b, _ := os.ReadFile(f)
+			errs += string(b)
+		}
+		t.Fatalf("sipp UAS did not complete its scenario: %v\n%s\nsipp errors:\n%s", err, s.Output(), errs)
 	}
 }
 
