@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -62,7 +61,7 @@ func (c *call) startTimers() {
 		connected := c.connected
 		c.mu.Unlock()
 		if !connected {
-			c.end("page did not connect")
+			c.end(reasonNotConnected)
 		}
 	})
 	c.maxTimer = time.AfterFunc(lim.MaxDuration, func() { c.end("max duration") })
@@ -78,10 +77,10 @@ func (c *call) pcHooks() {
 			c.mu.Unlock()
 		case pionwebrtc.PeerConnectionStateFailed:
 			c.goneOnce.Do(func() { close(c.pcGone) })
-			c.end("page unreachable")
+			c.end(reasonUnreachable)
 		case pionwebrtc.PeerConnectionStateClosed:
 			c.goneOnce.Do(func() { close(c.pcGone) })
-			c.end("page closed")
+			c.end(reasonPageClosed)
 		}
 	})
 	c.pc.OnTrack(func(t *pionwebrtc.TrackRemote, _ *pionwebrtc.RTPReceiver) {
@@ -171,8 +170,8 @@ func (c *call) teardown() {
 	c.mu.Lock()
 	c.state = StateEnded
 	c.mu.Unlock()
-	if !strings.HasPrefix(reason, "page ") {
-		c.flushControl() // the page did not end the call: make sure it learns why
+	if !c.pageGone(reason) {
+		c.flushControl() // make sure the page learns why
 	}
 	_ = c.pc.Close()
 	c.relay.close()
@@ -189,7 +188,7 @@ func (c *call) awaitControl() {
 	dc, reason := c.dc, c.endReason
 	c.mu.Unlock()
 	// Nobody to tell when the page itself is gone or hung up.
-	if dc != nil || c.g.ctx.Err() != nil || strings.HasPrefix(reason, "page ") {
+	if dc != nil || c.g.ctx.Err() != nil || c.pageGone(reason) {
 		return
 	}
 	t := time.NewTimer(min(c.g.cfg.Limits.PeerTimeout, 5*time.Second))
@@ -199,4 +198,22 @@ func (c *call) awaitControl() {
 	case <-c.pcGone:
 	case <-t.C:
 	}
+}
+
+// Reasons for which the page needs no "ended" message: it hung up by
+// DELETE (the 204 tells it) or it is gone.
+const (
+	reasonDelete       = "page hangup"
+	reasonControl      = "page hangup (control channel)"
+	reasonPageClosed   = "page closed"
+	reasonUnreachable  = "page unreachable"
+	reasonNotConnected = "page did not connect"
+)
+
+func (c *call) pageGone(reason string) bool {
+	switch reason {
+	case reasonDelete, reasonPageClosed, reasonUnreachable, reasonNotConnected:
+		return true
+	}
+	return false
 }

@@ -63,7 +63,7 @@ func (c *call) attachControl(dc *pionwebrtc.DataChannel) {
 		}
 		switch msg.Type {
 		case "hangup":
-			c.end("page hangup")
+			c.end(reasonControl)
 		case "dtmf":
 			if err := c.relay.queueDTMF(msg.Digits + msg.Digit); err != nil {
 				c.sendControl(ControlMessage{Type: "error", Reason: err.Error()})

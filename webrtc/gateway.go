@@ -140,7 +140,7 @@ func (g *Gateway) serveDelete(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, r, fmt.Errorf("%w: %q", ErrNoCall, id))
 		return
 	}
-	c.end("page hangup")
+	c.end(reasonDelete)
 	select {
 	case <-c.finished:
 	case <-r.Context().Done():

@@ -61,7 +61,7 @@ func TestPageHangupOverControlChannel(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("no BYE")
 	}
-	if m, err := c.WaitState(ctx, "ended"); err != nil || m.Reason != "page hangup" {
+	if m, err := c.WaitState(ctx, "ended"); err != nil || m.Reason != reasonControl {
 		t.Fatalf("ended %+v %v", m, err)
 	}
 }
