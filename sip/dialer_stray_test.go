@@ -143,3 +143,93 @@ func TestDialerStray2xx(t *testing.T) {
 		t.Fatalf("Hangup: %v", err)
 	}
 }
+
+// send writes a request to the dialer from the peer's socket.
+func (p *rawPeer) send(to net.Addr, lines ...string) {
+	p.t.Helper()
+	msg := strings.Join(lines, "\r\n") + "\r\nContent-Length: 0\r\n\r\n"
+	if _, err := p.conn.WriteTo([]byte(msg), to); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// TestDialerInDialogRequests: what the peer may send into an answered
+// call: a re-INVITE is refused with 488 and the call goes on, OPTIONS
+// gets 200, an unknown method 405, a BYE with the wrong tags 481, a new
+// INVITE 403; then a proper BYE ends the call.
+func TestDialerInDialogRequests(t *testing.T) {
+	p := newRawPeer(t)
+	d := newDialerForTest(t, DialerConfig{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res := make(chan *Call, 1)
+	go func() {
+		c, err := d.Dial(ctx, DialRequest{Target: "sip:svc@" + p.conn.LocalAddr().String(), SDP: dialerOffer})
+		if err != nil {
+			t.Errorf("Dial: %v", err)
+		}
+		res <- c
+	}()
+	invite := p.expect("INVITE ")
+	p.respond(invite, "200 OK", "peer1", "Contact: <sip:svc@"+p.conn.LocalAddr().String()+">\r\n", "")
+	p.expect("ACK ")
+	c := <-res
+	if c == nil {
+		t.FailNow()
+	}
+	dialer := net.UDPAddrFromAddrPort(d.Addr())
+	local := p.conn.LocalAddr().String()
+	ruri := "sip:webdial@" + d.Addr().String()
+	inDialog := func(method string, cseq int, fromTag, toHeader string) []string {
+		return []string{
+			method + " " + ruri + " SIP/2.0",
+			"Via: SIP/2.0/UDP " + local + ";branch=z9hG4bK-" + method + fmt.Sprint(cseq),
+			"From: <sip:svc@" + local + ">;tag=" + fromTag,
+			"To: " + toHeader,
+			"Call-ID: " + c.CallID(),
+			fmt.Sprintf("CSeq: %d %s", cseq, method),
+			"Contact: <sip:svc@" + local + ">",
+			"Max-Forwards: 70",
+		}
+	}
+	ourTo := header(invite, "From") // our From (with our tag) is the peer's To
+	for _, tc := range []struct {
+		lines  []string
+		status string
+	}{
+		{inDialog("INVITE", 2, "peer1", ourTo), "SIP/2.0 488"},
+		{inDialog("OPTIONS", 3, "peer1", ourTo), "SIP/2.0 200"},
+		{inDialog("SUBSCRIBE", 4, "peer1", ourTo), "SIP/2.0 405"},
+		{inDialog("BYE", 5, "intruder", ourTo), "SIP/2.0 481"},
+		{inDialog("INVITE", 1, "new", "<sip:webdial@"+d.Addr().String()+">"), "SIP/2.0 403"},
+	} {
+		p.send(dialer, tc.lines...)
+		got := p.expect("SIP/2.0 ")
+		for strings.HasPrefix(got, "SIP/2.0 100") {
+			got = p.expect("SIP/2.0 ")
+		}
+		if !strings.HasPrefix(got, tc.status) {
+			t.Fatalf("%s: got %q, want %s", firstLine(tc.lines[0]), firstLine(got), tc.status)
+		}
+		if strings.HasPrefix(tc.lines[0], "INVITE") {
+			// ACK the non-2xx final response as the transaction expects.
+			ack := append([]string{"ACK " + ruri + " SIP/2.0"}, tc.lines[1:]...)
+			ack[5] = strings.Replace(ack[5], "INVITE", "ACK", 1)
+			ack[3] = "To: " + header(got, "To")
+			p.send(dialer, ack...)
+		}
+		select {
+		case <-c.Done():
+			t.Fatalf("call ended after %s", firstLine(tc.lines[0]))
+		default:
+		}
+	}
+	p.send(dialer, inDialog("BYE", 6, "peer1", ourTo)...)
+	if got := p.expect("SIP/2.0 "); !strings.HasPrefix(got, "SIP/2.0 200") {
+		t.Fatalf("BYE answered %q", firstLine(got))
+	}
+	dialerWaitDone(t, c)
+	if c.Cause() != EndRemoteHangup {
+		t.Fatalf("Cause = %v", c.Cause())
+	}
+}
