@@ -103,7 +103,7 @@ func (st *state) classify(req *sipgosip.Request, src netip.AddrPort) (caller, *s
 	case anon.IsAnonymous(fromURI):
 		return caller{class: anon.Anonymous, identity: fromURI, fromURI: fromURI}, nil
 	case strings.EqualFold(from.Host, st.domain) && st.authSrv != nil:
-		user, res := st.authenticate(context.Background(), req, req.Recipient.String(), src,
+		user, res, _ := st.authenticate(context.Background(), req, req.Recipient.String(), src,
 			"Proxy-Authorization", "Proxy-Authenticate", 407, "Proxy Authentication Required")
 		if res != nil {
 			return caller{}, res

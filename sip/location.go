@@ -14,6 +14,8 @@ type Binding struct {
 	Contact string
 	// Expires is when the binding lapses.
 	Expires time.Time
+	// Updated is when the binding was last added or refreshed.
+	Updated time.Time
 	// CallID and CSeq identify the REGISTER that last refreshed the
 	// binding (RFC 3261 §10.3 step 7: out-of-order refreshes are ignored).
 	CallID string

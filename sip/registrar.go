@@ -25,7 +25,12 @@ func (st *state) register(ctx context.Context, req *sipgosip.Request, rawURI str
 	if rawURI == "" {
 		rawURI = req.Recipient.String()
 	}
-	user, res := st.authenticate(ctx, req, rawURI, src, "Authorization", "WWW-Authenticate", 401, "Unauthorized")
+	user, res, replay := st.authenticate(ctx, req, rawURI, src, "Authorization", "WWW-Authenticate", 401, "Unauthorized")
+	if replay {
+		if ok := st.retransmittedRegister(ctx, req); ok != nil {
+			return ok
+		}
+	}
 	if res != nil {
 		return res
 	}
@@ -48,13 +53,7 @@ func (st *state) register(ctx context.Context, req *sipgosip.Request, rawURI str
 		st.log.Error("sip: location store", "aor", aor, "err", err)
 		return st.response(req, 500, "Server Internal Error")
 	}
-	res = st.response(req, 200, "OK")
-	now := st.now()
-	for _, b := range bindings {
-		secs := int(b.Expires.Sub(now).Round(time.Second) / time.Second)
-		res.AppendHeader(sipgosip.NewHeader("Contact", "<"+b.Contact+">;expires="+strconv.Itoa(secs)))
-	}
-	return res
+	return st.bindingsResponse(req, bindings, st.now())
 }
 
 // authenticate verifies the request's digest credentials. On failure it
@@ -62,7 +61,7 @@ func (st *state) register(ctx context.Context, req *sipgosip.Request, rawURI str
 // algorithm), 400 for malformed credentials, or 403 once the source gets
 // banned. Wrong password and unknown user look the same.
 func (st *state) authenticate(ctx context.Context, req *sipgosip.Request, uri string, src netip.AddrPort,
-	credHeader, chalHeader string, chalCode int, chalReason string) (string, *sipgosip.Response) {
+	credHeader, chalHeader string, chalCode int, chalReason string) (user string, res *sipgosip.Response, replay bool) {
 	auth := st.authSrv
 	values := make([]string, 0, 1)
 	for _, h := range req.GetHeaders(credHeader) {
@@ -86,31 +85,77 @@ func (st *state) authenticate(ctx context.Context, req *sipgosip.Request, uri st
 		ClientAddr:    src.Addr(),
 	})
 	if err == nil {
-		return user, nil
+		return user, nil, false
 	}
 	stale := false
 	switch {
 	case errors.Is(err, digest.ErrMalformed):
-		return "", st.response(req, 400, "Bad Request")
+		return "", st.response(req, 400, "Bad Request"), false
 	case errors.Is(err, digest.ErrStale), errors.Is(err, digest.ErrReplay):
 		stale = true
+		replay = errors.Is(err, digest.ErrReplay)
 	case errors.Is(err, digest.ErrBadCredentials):
 		if st.guard.authFailed(src.Addr()) {
 			st.log.Warn("sip: source banned after repeated authentication failures", "source", src.Addr().String())
-			return "", st.response(req, 403, "Forbidden")
+			return "", st.response(req, 403, "Forbidden"), false
 		}
 	case errors.Is(err, digest.ErrNoCredentials), errors.Is(err, digest.ErrInvalidNonce),
 		errors.Is(err, digest.ErrWrongRealm), errors.Is(err, digest.ErrUnknownAlgorithm),
 		errors.Is(err, digest.ErrURIMismatch):
 	default:
 		st.log.Error("sip: digest verification", "err", err)
-		return "", st.response(req, 500, "Server Internal Error")
+		return "", st.response(req, 500, "Server Internal Error"), false
 	}
-	res := st.response(req, chalCode, chalReason)
+	res = st.response(req, chalCode, chalReason)
 	for _, c := range auth.Challenges(stale, src.Addr()) {
 		res.AppendHeader(sipgosip.NewHeader(chalHeader, c))
 	}
-	return "", res
+	return "", res, replay
+}
+
+// retransmitWindow is how long a REGISTER retransmission (64*T1) is
+// answered from the stored binding instead of being treated as a replay.
+const retransmitWindow = 32 * time.Second
+
+// retransmittedRegister answers a REGISTER whose correct credentials were
+// already used (digest.ErrReplay) when it is a retransmission of the
+// request that last refreshed a binding: same address of record, Call-ID
+// and CSeq, within 64*T1. A stateless registrar sees the retransmission
+// of a REGISTER whose 200 was lost exactly like a replay; this answers it
+// 200 again without changing anything, so a replay gains an attacker
+// nothing while a client on a lossy path is not sent back to re-
+// authenticate. It returns nil when the request is not such a
+// retransmission.
+func (st *state) retransmittedRegister(ctx context.Context, req *sipgosip.Request) *sipgosip.Response {
+	to := req.To()
+	if !strings.EqualFold(to.Address.Host, st.domain) {
+		return nil
+	}
+	now := st.now()
+	bs, err := st.locations.Lookup(ctx, to.Address.User+"@"+strings.ToLower(st.domain), now)
+	if err != nil {
+		return nil
+	}
+	callID, cseq := req.CallID().Value(), req.CSeq().SeqNo
+	match := false
+	for _, b := range bs {
+		if b.CallID == callID && b.CSeq == cseq && now.Sub(b.Updated) <= retransmitWindow {
+			match = true
+		}
+	}
+	if !match {
+		return nil
+	}
+	return st.bindingsResponse(req, bs, now)
+}
+
+func (st *state) bindingsResponse(req *sipgosip.Request, bindings []Binding, now time.Time) *sipgosip.Response {
+	res := st.response(req, 200, "OK")
+	for _, b := range bindings {
+		secs := int(b.Expires.Sub(now).Round(time.Second) / time.Second)
+		res.AppendHeader(sipgosip.NewHeader("Contact", "<"+b.Contact+">;expires="+strconv.Itoa(secs)))
+	}
+	return res
 }
 
 // parseContacts turns the Contact and Expires headers into store changes.
@@ -162,7 +207,7 @@ func (st *state) parseContacts(req *sipgosip.Request, src netip.AddrPort) (add [
 			return nil, nil, false, res
 		}
 		exp = min(exp, st.reg.MaxExpires)
-		add = append(add, Binding{Contact: uri, Expires: now.Add(exp), CallID: callID, CSeq: cseq, Source: source})
+		add = append(add, Binding{Contact: uri, Expires: now.Add(exp), Updated: now, CallID: callID, CSeq: cseq, Source: source})
 	}
 	return add, remove, false, nil
 }

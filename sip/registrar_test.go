@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -219,5 +220,59 @@ func TestLimitsCallCaps(t *testing.T) {
 	c.release(b, 3)
 	if c.active() != 0 {
 		t.Fatalf("active %d after releases", c.active())
+	}
+}
+
+// TestRegistrarRetransmissionIsNotReapplied: the exact authenticated
+// REGISTER sent again (a retransmission after a lost 200, or a replay)
+// changes nothing; within 64*T1 it is answered 200 from the stored binding,
+// later with 401 stale=true. A tampered copy (other Contact, same
+// credentials) binds nothing either.
+func TestRegistrarRetransmissionIsNotReapplied(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	ts := startServer(t, func(s *Server) { s.Now = clock })
+	r := newRegClient(t, ts, testUser, testPassword)
+
+	// First leg by hand so the authorized message can be resent.
+	res, err := exchangeOn(r.c, r.msg(testUser, "Contact: <sip:alice@192.0.2.1:5060>"), 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chals []string
+	for _, line := range strings.Split(res, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "WWW-Authenticate: "); ok {
+			chals = append(chals, v)
+		}
+	}
+	authz, err := r.dc.Authorize(chals, "REGISTER", "sip:"+testDomain, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authed := r.msg(testUser, "Contact: <sip:alice@192.0.2.1:5060>", "Authorization: "+authz)
+	res, _ = exchangeOn(r.c, authed, 2*time.Second)
+	wantStatus(t, res, "200")
+	before := ts.bindings(t, testUser)
+
+	mu.Lock()
+	now = now.Add(10 * time.Second)
+	mu.Unlock()
+	res, _ = exchangeOn(r.c, authed, 2*time.Second)
+	wantStatus(t, res, "200")
+	tampered := strings.Replace(authed, "192.0.2.1:5060", "198.51.100.66:5060", 1)
+	res, _ = exchangeOn(r.c, tampered, 2*time.Second)
+	wantStatus(t, res, "200")
+	after := ts.bindings(t, testUser)
+	if len(after) != 1 || after[0] != before[0] {
+		t.Fatalf("retransmission changed bindings:\nbefore %+v\nafter  %+v", before, after)
+	}
+
+	mu.Lock()
+	now = now.Add(retransmitWindow)
+	mu.Unlock()
+	res, _ = exchangeOn(r.c, authed, 2*time.Second)
+	if st, _ := statusOf(res); !strings.HasPrefix(st, "401") || !strings.Contains(res, "stale=true") {
+		t.Fatalf("replay after the retransmission window answered:\n%s", res)
 	}
 }

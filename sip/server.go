@@ -69,8 +69,8 @@ type Server struct {
 	Logger *slog.Logger
 	// Now is the clock for bindings, bans and records. If nil, time.Now.
 	Now func() time.Time
-	// UDPReaders is how many goroutines read the UDP socket. If zero,
-	// GOMAXPROCS.
+	// UDPReaders is how many goroutines read the UDP socket (each in
+	// batches with recvmmsg). If zero, GOMAXPROCS.
 	UDPReaders int
 	// UserAgent is the Server header value. If empty, "webdial".
 	UserAgent string
@@ -204,11 +204,14 @@ func (s *Server) Serve(ctx context.Context, pc net.PacketConn, ln net.Listener) 
 	defer cancel()
 	st.ctx = ctx
 
-	errc := make(chan error, 1+st.readers(s))
-	if pc != nil {
+	errc := make(chan error, 2+st.readers(s))
+	var mux *udpMux
+	if st.udp != nil {
+		mux = newUDPMux(st, st.udp)
 		for range st.readers(s) {
-			go func() { errc <- st.srv.ServeUDP(pc) }()
+			go func() { errc <- mux.read() }()
 		}
+		go func() { errc <- st.srv.ServeUDP(mux.pipe) }()
 	}
 	if ln != nil {
 		go func() { errc <- st.srv.ServeTCP(ln) }()
@@ -227,6 +230,9 @@ func (s *Server) Serve(ctx context.Context, pc net.PacketConn, ln net.Listener) 
 	cancel()
 	st.dlgs.hangupAll(10 * time.Second)
 	closeAll()
+	if mux != nil {
+		mux.pipe.Close()
+	}
 	st.wg.Wait()
 	st.ua.Close()
 	if firstErr != nil && !errors.Is(firstErr, net.ErrClosed) {

@@ -18,87 +18,73 @@ const maxUDPMessage = 8192
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// readFilter runs in sipgo's socket readers before sipgo parses anything.
-// It applies the per-source limits to every message. Over UDP it then
-// parses the datagram itself and answers statelessly (no server
-// transaction, see sipgo-performance.md) everything that does not belong
-// to an admitted call: REGISTER, OPTIONS, rejected INVITEs, stray
-// requests; garbage is dropped. Only admitted INVITEs and the messages of
-// their calls reach sipgo, so sipgo's per-source-address map (issue #150)
-// grows only with sources that placed an admitted call. It returns the
-// data to hand on to sipgo, or nil when the message was consumed.
+// readFilter runs in sipgo's stream readers (TCP) before sipgo parses
+// anything and applies the per-source limits. UDP is read by udpMux, which
+// hands sipgo only the messages of admitted calls.
 func (s *Server) readFilter(p sipgosip.TransportReadProps, data []byte) []byte {
 	st := s.st.Load()
-	src := addrPortOf(p.RemoteAddr)
-	if !st.guard.allow(src.Addr()) {
+	if p.Transport == "UDP" {
+		return data // from udpMux, already filtered
+	}
+	if !st.guard.allow(addrPortOf(p.RemoteAddr).Addr()) {
 		return nil
 	}
-	if p.Transport != "UDP" || st.udp == nil {
-		return data
-	}
-	if len(data) > maxUDPMessage {
-		return nil
-	}
-	if st.filterUDP(data, src) {
-		return data
-	}
-	return nil
+	return data
 }
 
-// filterUDP handles one datagram and reports whether sipgo should see it.
-func (st *state) filterUDP(data []byte, src netip.AddrPort) (pass bool) {
+// filterUDP handles one datagram outside sipgo: it answers statelessly
+// (returning the response) everything that does not belong to an admitted
+// call — REGISTER, OPTIONS, rejected INVITEs, stray requests — drops
+// garbage, and reports pass for the rest, which sipgo must handle.
+func (st *state) filterUDP(data []byte, src netip.AddrPort) (res *sipgosip.Response, pass bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			st.log.Error("sip: read filter panic", "source", src.String(), "panic", r)
-			pass = false
+			st.log.Error("sip: udp filter panic", "source", src.String(), "panic", r)
+			res, pass = nil, false
 		}
 	}()
 	msg, err := st.parser.ParseSIP(data)
 	if err != nil {
-		return false // RFC 3261 §18.3: nothing safe to answer to
+		return nil, false // RFC 3261 §18.3: nothing safe to answer to
 	}
 	switch m := msg.(type) {
 	case *sipgosip.Response:
 		// Responses to our in-dialog requests (BYE toward a caller).
-		return m.CallID() != nil && st.passed.has(m.CallID().Value())
+		return nil, m.CallID() != nil && st.passed.has(m.CallID().Value())
 	case *sipgosip.Request:
 		return st.filterRequest(m, data, src)
 	}
-	return false
+	return nil, false
 }
 
-func (st *state) filterRequest(req *sipgosip.Request, data []byte, src netip.AddrPort) bool {
+func (st *state) filterRequest(req *sipgosip.Request, data []byte, src netip.AddrPort) (*sipgosip.Response, bool) {
 	req.SetTransport("UDP")
 	req.SetSource(src.String())
 	if err := validateRequest(req); err != nil {
 		if canAnswer(req) && !req.IsAck() {
-			st.writeUDP(st.badRequest(req, err), src)
+			return st.badRequest(req, err), false
 		}
-		return false
+		return nil, false
 	}
 	if st.passed.has(req.CallID().Value()) {
-		return true // retransmissions, ACK, CANCEL, BYE of an admitted call
+		return nil, true // retransmissions, ACK, CANCEL, BYE of an admitted call
 	}
-	var res *sipgosip.Response
 	switch req.Method {
 	case sipgosip.REGISTER:
-		res = st.register(context.Background(), req, requestURI(data), src)
+		return st.register(context.Background(), req, requestURI(data), src), false
 	case sipgosip.OPTIONS:
-		res = st.options(req)
+		return st.options(req), false
 	case sipgosip.INVITE:
 		adm, rej := st.admit(req, src)
 		if rej == nil {
 			st.passed.add(req, adm)
-			return true
+			return nil, true
 		}
-		res = rej
+		return rej, false
 	case sipgosip.ACK:
-		return false // for a stateless final response, or stray
-	default:
-		res = st.unsupported(req)
+		return nil, false // for a stateless final response, or stray
 	}
-	st.writeUDP(res, src)
-	return false
+	return st.unsupported(req), false
 }
 
 // unsupported answers a request outside any call: 481 inside a dialog or
@@ -131,16 +117,6 @@ func addrPortOf(a net.Addr) netip.AddrPort {
 	}
 	ap, _ := netip.ParseAddrPort(a.String())
 	return ap
-}
-
-// writeUDP sends a response to the source address of its request (the
-// rport behaviour of RFC 3581, which also works through NAT).
-func (st *state) writeUDP(res *sipgosip.Response, dst netip.AddrPort) {
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	res.StringWrite(buf)
-	_, _ = st.udp.WriteToUDPAddrPort(buf.Bytes(), dst)
-	bufPool.Put(buf)
 }
 
 // requestURI returns the Request-URI exactly as received, which digest
