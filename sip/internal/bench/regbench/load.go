@@ -88,7 +88,7 @@ func (b *bench) runStep(s *server, rate int, d time.Duration) stepResult {
 		stats[i] = filepath.Join(b.dir, fmt.Sprintf("stats-%d-%d.csv", time.Now().UnixNano(), i))
 		cmd := exec.Command("sipp", "-sf", filepath.Join(b.dir, "register.xml"), "-inf", filepath.Join(b.dir, "users.csv"),
 			s.addr, "-i", "127.0.0.1", "-p", strconv.Itoa(port), "-t", "u1", "-nostdin",
-			"-r", strconv.Itoa(per), "-m", strconv.Itoa(total), "-auth_uri", domain,
+			"-r", strconv.Itoa(per), "-m", strconv.Itoa(total), "-auth_uri", domain, "-buff_size", "4194304",
 			"-timeout", strconv.Itoa(int(2*d.Seconds())+20)+"s", "-trace_stat", "-stf", stats[i], "-fd", "3600",
 			"-trace_err", "-error_file", filepath.Join(b.dir, fmt.Sprintf("errors-%s-%d-%d.log", s.name, rate, i)))
 		cmd.Dir = b.dir

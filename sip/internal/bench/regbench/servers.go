@@ -55,6 +55,9 @@ func serveWebdial(ctx context.Context, addr string, users int) error {
 		Limits:  sip.Limits{PerSourceRate: -1, MaxAuthFailures: -1},
 		Logger:  logger,
 	}
+	if n, err := strconv.Atoi(os.Getenv("REGBENCH_READERS")); err == nil {
+		srv.UDPReaders = n
+	}
 	if f := os.Getenv("REGBENCH_CPUPROFILE"); f != "" {
 		out, err := os.Create(f)
 		if err != nil {
