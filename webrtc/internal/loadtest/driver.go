@@ -146,7 +146,7 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	stop := make(chan struct{})
 	var sw sync.WaitGroup
 	for i, p := range peers {
-		if p.c == nil {
+		if p.c == nil || idle {
 			continue
 		}
 		sw.Add(1)

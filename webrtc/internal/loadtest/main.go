@@ -32,6 +32,8 @@ func main() {
 	setup := flag.Int("setup-parallel", 20, "calls set up at once")
 	proxy := flag.String("proxy", "", "(gateway) SIP proxy host:port")
 	keyHex := flag.String("key", "", "(gateway) token key, hex")
+	flag.BoolVar(&idle, "idle", false, "send no media (measures the idle cost of established calls)")
+	flag.IntVar(&gatewayProcs, "gateway-procs", 0, "GOMAXPROCS of the gateway process (0: Go's default)")
 	flag.Parse()
 	log.SetFlags(0)
 	if *role == "gateway" {
@@ -63,6 +65,9 @@ func startGateway(ctx context.Context, proxy string, key []byte) (*exec.Cmd, str
 	}
 	cmd := exec.CommandContext(ctx, self, "-role", "gateway", "-proxy", proxy, "-key", hex.EncodeToString(key))
 	cmd.Stderr = os.Stderr
+	if gatewayProcs > 0 {
+		cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(gatewayProcs))
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, "", err
@@ -96,6 +101,11 @@ func fetchStats(base string) (gatewayStats, error) {
 	defer resp.Body.Close()
 	return s, json.NewDecoder(resp.Body).Decode(&s)
 }
+
+var (
+	gatewayProcs int
+	idle         bool
+)
 
 func newKey() []byte {
 	k := make([]byte, 32)
