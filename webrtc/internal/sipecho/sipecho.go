@@ -323,4 +323,3 @@ func (s *Server) onInvite(m msg, from netip.AddrPort) {
 	}
 	answer()
 }
-
