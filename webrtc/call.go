@@ -115,7 +115,7 @@ func (c *call) run(req dialRequest) {
 	cancel()
 	if err != nil {
 		c.end(dialFailure(err, ringErr, c.ctx.Err()))
-		c.log.Info("webrtc: sip leg failed", "call", c.id, "err", err)
+		c.log.Info("webrtc: sip leg failed", "err", err)
 		return
 	}
 	c.mu.Lock()
@@ -123,7 +123,7 @@ func (c *call) run(req dialRequest) {
 	c.mu.Unlock()
 	m, err := parseSIPAnswer(leg.RemoteSDP(), c.relay.sipCodecPT)
 	if err != nil {
-		c.log.Warn("webrtc: sip answer refused", "call", c.id, "err", err)
+		c.log.Warn("webrtc: sip answer refused", "err", err)
 		c.end("unusable sip answer")
 		return
 	}
@@ -161,7 +161,7 @@ func (c *call) teardown() {
 	if leg != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), hangupTimeout)
 		if err := leg.Hangup(ctx); err != nil {
-			c.log.Info("webrtc: bye failed", "call", c.id, "err", err)
+			c.log.Info("webrtc: bye failed", "err", err)
 		}
 		cancel()
 	}
@@ -176,7 +176,7 @@ func (c *call) teardown() {
 	_ = c.pc.Close()
 	c.relay.close()
 	c.g.remove(c)
-	c.log.Info("webrtc: call ended", "call", c.id, "reason", reason,
+	c.log.Info("webrtc: call ended", "reason", reason,
 		"to_sip", c.relay.toSIP.Load(), "to_page", c.relay.toPage.Load())
 	close(c.finished)
 }

@@ -324,3 +324,29 @@ func TestBadRequests(t *testing.T) {
 		t.Fatal("bad requests reached SIP")
 	}
 }
+
+// TestRingTimeout: nobody answers; the INVITE is cancelled after
+// Limits.RingTimeout and the page is told.
+func TestRingTimeout(t *testing.T) {
+	echo := startEcho(t, sipecho.Options{NoAnswer: true})
+	b := newBed(t, echo.Addr().String(), func(c *Config) { c.Limits.RingTimeout = 300 * time.Millisecond })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.WaitState(ctx, "ringing"); err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.WaitState(ctx, "ended")
+	if err != nil || m.Reason != "no answer" {
+		t.Fatalf("ended %+v %v", m, err)
+	}
+	select {
+	case <-echo.Calls()[0].Done(): // CANCEL arrived
+	case <-ctx.Done():
+		t.Fatal("INVITE not cancelled")
+	}
+}
