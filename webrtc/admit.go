@@ -132,6 +132,9 @@ func (g *Gateway) servePost(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, r, err)
 		return
 	}
+	// From here on the page is allowed to read our answers, errors
+	// included, so it can tell 401 from 429.
+	g.cors(w, origin)
 	claims, err := g.openToken(ctx, r, origin)
 	if err != nil {
 		g.fail(w, r, err)
@@ -155,7 +158,6 @@ func (g *Gateway) servePost(w http.ResponseWriter, r *http.Request) {
 		g.fail(w, r, err)
 		return
 	}
-	g.cors(w, origin)
 	g.linkHeaders(w, c.id)
 	loc := strings.TrimSuffix(r.URL.Path, "/") + "/" + c.id
 	w.Header().Set("Location", loc)

@@ -72,3 +72,33 @@ func TestNewRejectsUnsafeConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestCORS: an allowed page can read the gateway's answers, errors
+// included; a refused origin gets no CORS grant.
+func TestCORS(t *testing.T) {
+	echo := startEcho(t, sipecho.Options{})
+	b := newBed(t, echo.Addr().String(), nil)
+	do := func(method, origin string) *http.Response {
+		req, _ := http.NewRequest(method, b.srv.URL+"/call", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Content-Type", "application/sdp")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if r := do(http.MethodOptions, testOrigin); r.StatusCode != 204 || r.Header.Get("Access-Control-Allow-Origin") != testOrigin ||
+		r.Header.Get("Access-Control-Allow-Headers") != "Authorization, Content-Type" {
+		t.Fatalf("preflight %d %v", r.StatusCode, r.Header)
+	}
+	if r := do(http.MethodPost, testOrigin); r.StatusCode != 401 || r.Header.Get("Access-Control-Allow-Origin") != testOrigin {
+		t.Fatalf("401 without CORS grant: %v", r.Header)
+	}
+	for _, m := range []string{http.MethodOptions, http.MethodPost} {
+		if r := do(m, "https://evil.example.net"); r.StatusCode != 403 || r.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Fatalf("%s from refused origin: %d %v", m, r.StatusCode, r.Header)
+		}
+	}
+}
