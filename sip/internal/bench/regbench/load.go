@@ -37,7 +37,7 @@ func (s stepResult) cpuPerReg() float64 {
 	return float64(s.cpu.Microseconds()) / float64(s.successful)
 }
 
-// measure steps through rates until one fails, then measures CPU per
+// measure steps through rates until one fails twice in a row, then measures CPU per
 // registration at cpuRate (reusing the step at that rate if it ran).
 func (b *bench) measure(s *server, rates []int, cpuRate int) result {
 	res := result{name: s.name}
@@ -46,6 +46,12 @@ func (b *bench) measure(s *server, rates []int, cpuRate int) result {
 	var atCPU *stepResult
 	for _, r := range rates {
 		st := b.runStep(s, r, b.step)
+		if !st.pass() {
+			// This host is shared: retry a failing step once before
+			// calling it the limit.
+			fmt.Printf("%-9s offered %6d/s: achieved %8.0f/s, %7d failed: retrying once\n", s.name, r, st.achieved(), st.failed)
+			st = b.runStep(s, r, b.step)
+		}
 		res.steps = append(res.steps, st)
 		fmt.Printf("%-9s offered %6d/s: achieved %8.0f/s, %7d created, %7d ok, %5d failed, CPU %6.1f µs/reg  %s\n",
 			s.name, r, st.achieved(), st.created, st.successful, st.failed, st.cpuPerReg(), passMark(st.pass()))
