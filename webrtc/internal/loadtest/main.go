@@ -33,6 +33,7 @@ func main() {
 	proxy := flag.String("proxy", "", "(gateway) SIP proxy host:port")
 	keyHex := flag.String("key", "", "(gateway) token key, hex")
 	flag.BoolVar(&idle, "idle", false, "send no media (measures the idle cost of established calls)")
+	flag.StringVar(&gatewayCPUs, "gateway-cpus", "", "pin the gateway process to these CPUs (taskset -c list)")
 	flag.IntVar(&gatewayProcs, "gateway-procs", 0, "GOMAXPROCS of the gateway process (0: Go's default)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -63,7 +64,11 @@ func startGateway(ctx context.Context, proxy string, key []byte) (*exec.Cmd, str
 	if err != nil {
 		return nil, "", err
 	}
-	cmd := exec.CommandContext(ctx, self, "-role", "gateway", "-proxy", proxy, "-key", hex.EncodeToString(key))
+	args := []string{self, "-role", "gateway", "-proxy", proxy, "-key", hex.EncodeToString(key)}
+	if gatewayCPUs != "" {
+		args = append([]string{"taskset", "-c", gatewayCPUs}, args...)
+	}
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Stderr = os.Stderr
 	if gatewayProcs > 0 {
 		cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(gatewayProcs))
@@ -104,6 +109,7 @@ func fetchStats(base string) (gatewayStats, error) {
 
 var (
 	gatewayProcs int
+	gatewayCPUs  string
 	idle         bool
 )
 
