@@ -30,6 +30,7 @@ type Result struct {
 	RTTp99ms          float64 `json:"rttP99ms"`
 	RTTmaxms          float64 `json:"rttMaxMs"`
 	GatewayCPUPercent float64 `json:"gatewayCpuPercent"`
+	GatewaySysPercent float64 `json:"gatewaySysPercent"` // kernel share of GatewayCPUPercent
 	RelayedPackets    uint64  `json:"relayedPackets"`
 	CPUMicrosPerPkt   float64 `json:"gatewayCpuMicrosPerPacket"`
 	DriverCPUPercent  float64 `json:"driverCpuPercent"`
@@ -211,6 +212,7 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	wall := t1.Sub(t0)
 	gcpu := time.Duration(g1.CPUNanos - g0.CPUNanos)
 	res.GatewayCPUPercent = 100 * gcpu.Seconds() / wall.Seconds()
+	res.GatewaySysPercent = 100 * time.Duration(g1.SysNanos-g0.SysNanos).Seconds() / wall.Seconds()
 	res.RelayedPackets = (g1.PacketsToSIP + g1.PacketsToPage) - (g0.PacketsToSIP + g0.PacketsToPage)
 	if res.RelayedPackets > 0 {
 		res.CPUMicrosPerPkt = float64(gcpu.Microseconds()) / float64(res.RelayedPackets)

@@ -63,6 +63,7 @@ func runGateway(proxy, keyHex string) error {
 		s := gw.Stats()
 		_ = json.NewEncoder(w).Encode(gatewayStats{
 			CPUNanos:     ru.Utime.Nano() + ru.Stime.Nano(),
+			SysNanos:     ru.Stime.Nano(),
 			PacketsToSIP: s.PacketsToSIP, PacketsToPage: s.PacketsToPage,
 			Active: s.ActiveCalls, Goroutines: runtime.NumGoroutine(), RSSKB: ru.Maxrss,
 		})

@@ -90,6 +90,7 @@ func startGateway(ctx context.Context, proxy string, key []byte) (*exec.Cmd, str
 
 type gatewayStats struct {
 	CPUNanos      int64  `json:"cpuNanos"`
+	SysNanos      int64  `json:"sysNanos"`
 	PacketsToSIP  uint64 `json:"packetsToSip"`
 	PacketsToPage uint64 `json:"packetsToPage"`
 	Active        int    `json:"active"`
