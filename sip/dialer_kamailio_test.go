@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -48,6 +49,22 @@ func TestDialerKamailioProxyAuth(t *testing.T) {
 			t.Fatalf("Hangup: %v", err)
 		}
 		uas.waitOK(t)
+	})
+
+	t.Run("cancel through proxy", func(t *testing.T) {
+		uas := dialerStartUAS(t, "uas_ring_cancel.xml", 1, nil)
+		d := newDialerForTest(t, DialerConfig{})
+		open := runtime.NumGoroutine()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		_, err := d.Dial(ctx, DialRequest{Target: uas.Target, Proxy: proxy, SDP: dialerOffer,
+			Username: "alice", Password: password, OnProgress: func(Progress) { cancel() }})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Dial error = %v, want context.Canceled", err)
+		}
+		uas.waitOK(t) // CANCEL relayed, 487 ACKed by the proxy
+		// The background CANCEL ends only once the 487 reached us.
+		dialerWaitGoroutines(t, open)
 	})
 
 	t.Run("wrong", func(t *testing.T) {

@@ -111,6 +111,7 @@ func TestDialerCancelBeforeAnswer(t *testing.T) {
 	uas := dialerStartUAS(t, "uas_ring_cancel.xml", 1, nil)
 	base := runtime.NumGoroutine()
 	d := newDialerForTest(t, DialerConfig{})
+	open := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ringing := make(chan struct{})
@@ -135,7 +136,8 @@ func TestDialerCancelBeforeAnswer(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Dial did not return after cancel")
 	}
-	uas.waitOK(t) // sipp saw CANCEL, sent 487 and got its ACK
+	uas.waitOK(t)                 // sipp saw CANCEL, sent 487 and got its ACK
+	dialerWaitGoroutines(t, open) // the background CANCEL saw the 487
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
 	}
