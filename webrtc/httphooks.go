@@ -32,7 +32,9 @@ const DefaultHookTimeout = 3 * time.Second
 //
 // When the backend cannot be reached, times out or answers garbage, the
 // call is refused with 503 unless ContinueOnError is set; then Connect
-// allows and Call uses Fallback, and the failure is logged.
+// allows (Config.Origins, if set, has already been checked) and Call uses
+// Fallback, and the failure is logged. A backend's explicit refusal (a
+// non-2xx, non-5xx status) is never overridden.
 type HTTPHooks struct {
 	// BaseURL is the backend's base, e.g. "https://backend.internal/hooks".
 	// Required.
