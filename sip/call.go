@@ -80,7 +80,6 @@ type Call struct {
 	mu    sync.Mutex
 	cseq  uint32
 	cause EndCause
-	err   error
 }
 
 // CallID returns the SIP Call-ID of the call.
@@ -112,20 +111,20 @@ func (c *Call) Hangup(ctx context.Context) error {
 }
 
 func (c *Call) hangup(ctx context.Context, cause EndCause) error {
-	if !c.end(cause, nil) {
+	if !c.end(cause) {
 		return nil
 	}
 	return c.sendBye(ctx)
 }
 
 // end marks the call ended once; false if it had already ended.
-func (c *Call) end(cause EndCause, err error) bool {
+func (c *Call) end(cause EndCause) bool {
 	c.mu.Lock()
 	if c.cause != EndNone {
 		c.mu.Unlock()
 		return false
 	}
-	c.cause, c.err = cause, err
+	c.cause = cause
 	c.mu.Unlock()
 	if c.maxTimer != nil {
 		c.maxTimer.Stop()
@@ -180,7 +179,9 @@ func (c *Call) buildRequest(method sipmsg.RequestMethod, seq uint32) *sipmsg.Req
 
 func (c *Call) sendBye(ctx context.Context) error {
 	bye := c.newRequest(sipmsg.BYE)
-	tx, err := c.d.cli.TransactionRequest(ctx, bye, c.d.reqOpt)
+	// Sent even if ctx is already done (the call is over for us either
+	// way); ctx bounds only the wait for the response.
+	tx, err := c.d.cli.TransactionRequest(context.WithoutCancel(ctx), bye, c.d.reqOpt)
 	if err != nil {
 		return fmt.Errorf("sip: send BYE: %w", err)
 	}

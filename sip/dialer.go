@@ -305,7 +305,7 @@ func (d *Dialer) onBye(req *sipmsg.Request, tx sipmsg.ServerTransaction) {
 		return
 	}
 	d.respond(req, tx, 200, "OK")
-	c.end(EndRemoteHangup, nil)
+	c.end(EndRemoteHangup)
 }
 
 func (d *Dialer) onInvite(req *sipmsg.Request, tx sipmsg.ServerTransaction) {

@@ -260,3 +260,25 @@ func TestDialerTCP(t *testing.T) {
 		})
 	}
 }
+
+// TestDialerHangupCancelledContext: a Hangup whose ctx is already done
+// still sends the BYE (so the peer is released) and reports ctx's error.
+func TestDialerHangupCancelledContext(t *testing.T) {
+	uas := dialerStartUAS(t, "uas_answer.xml", 1, nil)
+	d := newDialerForTest(t, DialerConfig{})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := d.Dial(ctx, DialRequest{Target: uas.Target, SDP: dialerOffer})
+	if err != nil {
+		t.Fatalf("Dial: %v", err)
+	}
+	done, stop := context.WithCancel(context.Background())
+	stop()
+	if err := c.Hangup(done); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Hangup = %v, want context.Canceled", err)
+	}
+	if c.Cause() != EndLocalHangup {
+		t.Fatalf("Cause = %v", c.Cause())
+	}
+	uas.waitOK(t) // the BYE arrived anyway
+}
