@@ -232,8 +232,7 @@ func (r *relay) pageToSIP(track *pionwebrtc.TrackRemote) {
 }
 
 // sipToPage forwards the SIP side's RTP to the page until the socket is
-// closed. It latches onto the first source that sends after the SIP SDP is
-// known (symmetric RTP) and ignores every other source afterwards.
+// closed.
 func (r *relay) sipToPage() {
 	buf := make([]byte, relayMTU)
 	var hdr rtp.Header
@@ -245,59 +244,68 @@ func (r *relay) sipToPage() {
 			}
 			continue
 		}
-		t := r.target.Load()
-		hl := rtpHeaderLen(buf[:n])
-		if t == nil || hl == 0 || t.toPage[buf[1]&0x7f] == ptNone {
-			r.dropped.Add(1)
-			continue
+		r.fromSIP(buf[:n], from, &hdr)
+	}
+}
+
+// fromSIP relays one packet from the SIP side to the page. It latches onto
+// the first source that sends after the SIP SDP is known (symmetric RTP)
+// and ignores every other source afterwards. Only one goroutine at a time
+// calls it for a relay (the page-side sequence state is not locked).
+func (r *relay) fromSIP(buf []byte, from netip.AddrPort, hdr *rtp.Header) {
+	n := len(buf)
+	t := r.target.Load()
+	hl := rtpHeaderLen(buf)
+	if t == nil || hl == 0 || t.toPage[buf[1]&0x7f] == ptNone {
+		r.dropped.Add(1)
+		return
+	}
+	if n = rtpPayloadEnd(buf, hl); n < 0 {
+		r.dropped.Add(1)
+		return
+	}
+	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	if !t.latched {
+		nt := *t
+		nt.remote, nt.latched = from, true
+		if r.target.CompareAndSwap(t, &nt) {
+			t = &nt
+		} else {
+			t = r.target.Load()
 		}
-		if n = rtpPayloadEnd(buf[:n], hl); n < 0 {
-			r.dropped.Add(1)
-			continue
+	}
+	if from != t.remote {
+		r.dropped.Add(1)
+		return
+	}
+	out := r.out.Load()
+	if out == nil {
+		r.dropped.Add(1)
+		return
+	}
+	ssrc := binary.BigEndian.Uint32(buf[8:])
+	ts := binary.BigEndian.Uint32(buf[4:])
+	now := r.now()
+	if !r.inStarted || ssrc != r.inSSRC {
+		// A new SIP-side source (early media then answer, a
+		// re-INVITE): keep the page's timeline continuous.
+		if r.inStarted {
+			elapsed := uint32(now.Sub(r.pageLastAt) / (time.Second / 8000))
+			r.tsOffset = r.pageLastTS + max(elapsed, 160) - ts
 		}
-		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-		if !t.latched {
-			nt := *t
-			nt.remote, nt.latched = from, true
-			if r.target.CompareAndSwap(t, &nt) {
-				t = &nt
-			} else {
-				t = r.target.Load()
-			}
-		}
-		if from != t.remote {
-			r.dropped.Add(1)
-			continue
-		}
-		out := r.out.Load()
-		if out == nil {
-			r.dropped.Add(1)
-			continue
-		}
-		ssrc := binary.BigEndian.Uint32(buf[8:])
-		ts := binary.BigEndian.Uint32(buf[4:])
-		now := r.now()
-		if !r.inStarted || ssrc != r.inSSRC {
-			// A new SIP-side source (early media then answer, a
-			// re-INVITE): keep the page's timeline continuous.
-			if r.inStarted {
-				elapsed := uint32(now.Sub(r.pageLastAt) / (time.Second / 8000))
-				r.tsOffset = r.pageLastTS + max(elapsed, 160) - ts
-			}
-			r.inSSRC, r.inStarted = ssrc, true
-		}
-		hdr = rtp.Header{
-			Version:        2,
-			Marker:         buf[1]&0x80 != 0,
-			PayloadType:    t.toPage[buf[1]&0x7f],
-			SequenceNumber: r.pageSeq,
-			Timestamp:      ts + r.tsOffset,
-			SSRC:           out.ssrc,
-		}
-		r.pageSeq++
-		r.pageLastTS, r.pageLastAt = hdr.Timestamp, now
-		if _, err := out.w.WriteRTP(&hdr, buf[hl:n]); err == nil {
-			r.toPage.Add(1)
-		}
+		r.inSSRC, r.inStarted = ssrc, true
+	}
+	*hdr = rtp.Header{
+		Version:        2,
+		Marker:         buf[1]&0x80 != 0,
+		PayloadType:    t.toPage[buf[1]&0x7f],
+		SequenceNumber: r.pageSeq,
+		Timestamp:      ts + r.tsOffset,
+		SSRC:           out.ssrc,
+	}
+	r.pageSeq++
+	r.pageLastTS, r.pageLastAt = hdr.Timestamp, now
+	if _, err := out.w.WriteRTP(hdr, buf[hl:n]); err == nil {
+		r.toPage.Add(1)
 	}
 }
