@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -39,7 +40,7 @@ type b2buaUAS struct {
 // (answers, waits for BYE); it echoes RTP.
 func startB2BUAUAS(t *testing.T, scenario string, calls int) *b2buaUAS {
 	t.Helper()
-	ports := testpeer.FreePorts(t, 2)
+	ports := []int{testpeer.FreePort(t), freeMediaBase(t)}
 	args := []string{"-i", "127.0.0.1", "-p", strconv.Itoa(ports[0]), "-mp", strconv.Itoa(ports[1]), "-rtp_echo",
 		"-nostdin", "-m", strconv.Itoa(calls), "-timeout", "30s",
 		"-trace_stat", "-stf", "{{.Dir}}/stats.csv", "-trace_msg", "-message_file", "{{.Dir}}/messages.log"}
@@ -85,7 +86,7 @@ func runB2BUAUACVars(t *testing.T, ts *testServer, scenario string, vars map[str
 	if _, ok := vars["Hold"]; !ok {
 		vars["Hold"] = 300
 	}
-	ports := testpeer.FreePorts(t, 2)
+	ports := []int{testpeer.FreePort(t), freeMediaBase(t)}
 	p := testpeer.Start(t, "sipp", testpeer.Options{
 		Args: []string{"-sf", "{{.Dir}}/scenario.xml", ts.udp.String(),
 			"-i", "127.0.0.1", "-p", strconv.Itoa(ports[0]), "-mp", strconv.Itoa(ports[1]), "-nostdin",
@@ -242,4 +243,34 @@ func TestB2BUASippMaxDuration(t *testing.T) {
 	if end.Cause != CauseMaxDuration || end.Duration < time.Second {
 		t.Fatalf("end record %+v, want max duration after >= 1 s", end)
 	}
+}
+
+// freeMediaBase returns a port p with p..p+3 free on 127.0.0.1 for UDP:
+// sipp binds audio RTP/RTCP at -mp and video at -mp+2.
+func freeMediaBase(t *testing.T) int {
+	t.Helper()
+	for range 100 {
+		p := testpeer.FreePort(t)
+		if p > 65531 {
+			continue
+		}
+		ok := true
+		var held []net.PacketConn
+		for i := range 4 {
+			c, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(p+i))
+			if err != nil {
+				ok = false
+				break
+			}
+			held = append(held, c)
+		}
+		for _, c := range held {
+			c.Close()
+		}
+		if ok {
+			return p
+		}
+	}
+	t.Fatal("no 4 consecutive free UDP ports")
+	return 0
 }

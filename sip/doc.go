@@ -51,13 +51,17 @@
 //
 // # Performance
 //
-// REGISTER and OPTIONS over UDP are answered statelessly, before sipgo's
-// transaction layer: the digest nonce is stateless (HMAC), so no server
-// transaction is created or kept (sipgo would keep each one 32 s). This
-// path also never enters sipgo's per-source-address connection map, so
-// registrations from many NATed source ports do not grow it. INVITE and
-// in-dialog requests use sipgo's transactions and dialogs. See
-// sip/bench/registrar-vs-kamailio.sh for the side-by-side benchmark.
+// The server owns its UDP socket: reader goroutines take datagrams in
+// batches (recvmmsg) and answer REGISTER, OPTIONS, rejected INVITEs and
+// stray requests statelessly, replies batched too (sendmmsg). The digest
+// nonce is stateless (HMAC), so no server transaction is created or kept
+// (sipgo would keep each one 32 s). Only admitted INVITEs and the messages
+// of their calls reach sipgo's transaction layer, through an in-memory
+// packet conn, so sipgo's per-source-address map (sipgo issue #150) does
+// not grow with registrations or rejected calls from many NATed ports. A
+// REGISTER retransmitted within 64*T1 (its 200 was lost) is answered from
+// the stored binding instead of being refused as a digest replay. See
+// sip/bench/registrar-vs-kamailio.sh and sip/testdata/BENCH.md.
 //
 // # Abuse limits
 //

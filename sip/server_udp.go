@@ -55,17 +55,21 @@ func (m *udpMux) read() error {
 	}
 	out := make([]ipv4.Message, 0, udpBatch)
 	bufs := make([]*bytes.Buffer, 0, udpBatch)
+	failures := 0
 	for {
 		n, err := m.bc.ReadBatch(in, 0)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
-			if ne, ok := err.(net.Error); ok && ne.Timeout() {
-				continue
+			// Transient errors (an ICMP error queued on the socket,
+			// EINTR) must not stop the server; a persistent one does.
+			if failures++; failures > 100 {
+				return err
 			}
-			return err
+			continue
 		}
+		failures = 0
 		for i := range n {
 			msg := &in[i]
 			ua, ok := msg.Addr.(*net.UDPAddr)
