@@ -28,9 +28,12 @@ type Gateway struct {
 	dialer sipDialer
 	se     pionwebrtc.SettingEngine
 	adm    *admission
+	poller *sipPoller // nil: one receive goroutine per call
 
 	ctx    context.Context // parent of every call; cancelled by Close
 	cancel context.CancelFunc
+
+	pollerOnce sync.Once
 
 	mu     sync.Mutex
 	calls  map[string]*call
@@ -55,6 +58,11 @@ func newGateway(cfg Config, d sipDialer) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{cfg: cfg, dialer: d, se: se, adm: newAdmission(cfg.Limits), calls: map[string]*call{}}
+	if cfg.SharedRTPPoller {
+		if g.poller, err = newSIPPoller(); err != nil {
+			return nil, err
+		}
+	}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	return g, nil
 }
@@ -199,6 +207,9 @@ func (g *Gateway) Close(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+	if g.poller != nil {
+		g.pollerOnce.Do(g.poller.close)
 	}
 	return nil
 }

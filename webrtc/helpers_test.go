@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -89,6 +90,7 @@ func newBed(t testing.TB, sipProxy string, mutate func(*Config)) *bed {
 		Proxy:  sipProxy,
 		Logger: testLogger(t),
 	}
+	cfg.SharedRTPPoller = os.Getenv("WEBDIAL_TEST_POLLER") != ""
 	if mutate != nil {
 		mutate(&cfg)
 	}

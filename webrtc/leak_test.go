@@ -179,3 +179,41 @@ func TestCloseEndsCalls(t *testing.T) {
 	_, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token()})
 	wantStatus(t, err, http.StatusServiceUnavailable)
 }
+
+// TestSharedPoller runs calls with Config.SharedRTPPoller: media both ways,
+// every hang-up path, and nothing left behind after Close.
+func TestSharedPoller(t *testing.T) {
+	echo := startEcho(t, sipecho.Options{})
+	b := newBed(t, echo.Addr().String(), func(c *Config) {
+		c.SharedRTPPoller = true
+		c.Limits.MaxCallsPerClient = 20
+	})
+	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := oneCall(ctx, b, echo, hc, i%2); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if err := oneCall(ctx, b, echo, hc, i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, ctx, "all calls ended", func() bool { return b.gw.Stats().EndedCalls == 13 })
+	if s := b.gw.Stats(); s.ActiveCalls != 0 || s.PacketsToPage == 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}
