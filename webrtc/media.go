@@ -17,6 +17,7 @@ const mimeTelephoneEvent = "audio/telephone-event"
 // newSettingEngine turns the Config's ICE settings into pion's.
 func newSettingEngine(cfg *Config) (pionwebrtc.SettingEngine, error) {
 	var se pionwebrtc.SettingEngine
+	se.LoggerFactory = pionLogs{cfg.Logger}
 	se.SetIncludeLoopbackCandidate(!cfg.ExcludeLoopback)
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	se.SetNetworkTypes([]pionwebrtc.NetworkType{pionwebrtc.NetworkTypeUDP4, pionwebrtc.NetworkTypeUDP6})
