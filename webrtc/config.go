@@ -24,8 +24,8 @@ const (
 )
 
 // Limits bound what pages can make the gateway do. Zero fields take the
-// defaults above; a negative field means "no limit" and must be chosen on
-// purpose.
+// defaults above. A negative call count means "no limit" and must be
+// chosen on purpose; negative durations are refused by New.
 type Limits struct {
 	// MaxCalls caps concurrent calls on the gateway (503 over it).
 	// If zero, DefaultMaxCalls.
@@ -146,6 +146,9 @@ func (c *Config) validate() error {
 	}
 	if c.Policy == nil {
 		return fmt.Errorf("%w: Policy is required", ErrConfig)
+	}
+	if l := c.Limits; l.RingTimeout < 0 || l.MaxDuration < 0 || l.PeerTimeout < 0 || c.GatherTimeout < 0 || c.MaxOfferSize < 0 {
+		return fmt.Errorf("%w: negative duration or size", ErrConfig)
 	}
 	if (c.RTPPortMin == 0) != (c.RTPPortMax == 0) || c.RTPPortMin > c.RTPPortMax {
 		return fmt.Errorf("%w: RTPPortMin/RTPPortMax", ErrConfig)

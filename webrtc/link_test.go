@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha1"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"regexp"
 	"testing"
@@ -63,12 +64,27 @@ func TestLinkHeadersAndDeleteOrigin(t *testing.T) {
 }
 
 func TestNewRejectsUnsafeConfig(t *testing.T) {
+	b := newBed(t, "127.0.0.1:9", nil)
+	good := b.gw.cfg
+	mod := func(f func(*Config)) Config { c := good; f(&c); return c }
 	cases := map[string]Config{
-		"empty": {},
+		"empty":            {},
+		"no dialer":        mod(func(c *Config) { c.Dialer = nil }),
+		"no token":         mod(func(c *Config) { c.Sealer = nil }),
+		"no origin check":  mod(func(c *Config) { c.Origins, c.Connect = nil, nil }),
+		"no policy":        mod(func(c *Config) { c.Policy = nil }),
+		"negative ring":    mod(func(c *Config) { c.Limits.RingTimeout = -1 }),
+		"half port range":  mod(func(c *Config) { c.RTPPortMin = 10000 }),
+		"turn without url": mod(func(c *Config) { c.TURNSecret, c.TURNURLs = []byte("x"), nil }),
 	}
+	g, err := New(good)
+	if err != nil {
+		t.Fatalf("good config refused: %v", err)
+	}
+	_ = g.Close(context.Background())
 	for name, cfg := range cases {
-		if _, err := New(cfg); err == nil {
-			t.Errorf("%s: accepted", name)
+		if _, err := New(cfg); !errors.Is(err, ErrConfig) {
+			t.Errorf("%s: %v, want ErrConfig", name, err)
 		}
 	}
 }
