@@ -1,6 +1,9 @@
 package sip
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors of the server side (registrar, INVITE handling, B2BUA).
 // Test them with errors.Is; each maps to one SIP status in the handlers.
@@ -19,7 +22,8 @@ var (
 	// ErrNoRoute indicates that the Router found no target for an
 	// allowed destination (answered 404 or 480).
 	ErrNoRoute = errors.New("sip: no route to destination")
-	// ErrLimit indicates a request refused by an abuse limit (rate, ban or
-	// call cap; answered 503 or dropped).
-	ErrLimit = errors.New("sip: limit exceeded")
+	// ErrUnavailable indicates a known destination that cannot be reached
+	// now (a user with no live registration; answered 480). It wraps
+	// ErrNoRoute.
+	ErrUnavailable = fmt.Errorf("%w: temporarily unavailable", ErrNoRoute)
 )

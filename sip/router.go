@@ -60,10 +60,6 @@ type Route struct {
 	Realm string
 }
 
-// ErrUnavailable indicates a known destination that cannot be reached now
-// (a user with no live registration; answered 480).
-var ErrUnavailable = fmt.Errorf("%w: temporarily unavailable", ErrNoRoute)
-
 // LocationRouter routes calls for users of Domain to their freshest
 // registered contact, and refuses everything else with ErrNoRoute.
 type LocationRouter struct {
