@@ -212,7 +212,7 @@ func (g *Gateway) admit(ctx context.Context, r *http.Request, origin, client str
 	g.calls[id] = c
 	g.mu.Unlock()
 	c.startTimers()
-	rl.start(g.poller)
+	rl.start()
 	go c.run(req)
 	c.log.Info("webrtc: call admitted", "origin", origin, "target", req.Target)
 	return c, answer, nil

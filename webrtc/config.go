@@ -118,12 +118,6 @@ type Config struct {
 	// MaxOfferSize caps the request body. If zero, DefaultMaxOfferSize.
 	MaxOfferSize int64
 
-	// SharedRTPPoller serves every call's SIP-side RTP socket from one
-	// goroutine with its own epoll set (Linux only) instead of one
-	// goroutine per call. Experimental: it saves a goroutine wake-up per
-	// packet from the SIP side.
-	SharedRTPPoller bool
-
 	// Limits bound concurrent calls and their durations.
 	Limits Limits
 

@@ -28,12 +28,9 @@ type Gateway struct {
 	dialer sipDialer
 	se     pionwebrtc.SettingEngine
 	adm    *admission
-	poller *sipPoller // nil: one receive goroutine per call
 
 	ctx    context.Context // parent of every call; cancelled by Close
 	cancel context.CancelFunc
-
-	pollerOnce sync.Once
 
 	mu     sync.Mutex
 	calls  map[string]*call
@@ -58,11 +55,7 @@ func newGateway(cfg Config, d sipDialer) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{cfg: cfg, dialer: d, se: se, adm: newAdmission(cfg.Limits), calls: map[string]*call{}}
-	if cfg.SharedRTPPoller {
-		if g.poller, err = newSIPPoller(); err != nil {
-			return nil, err
-		}
-	}
+
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	return g, nil
 }
@@ -206,15 +199,12 @@ func (g *Gateway) Close(ctx context.Context) error {
 		for _, c := range calls {
 			<-c.finished
 		}
-		if g.poller != nil {
-			g.pollerOnce.Do(g.poller.close)
-		}
 		close(allDone)
 	}()
 	select {
 	case <-allDone:
 		return nil
 	case <-ctx.Done():
-		return ctx.Err() // the calls still finish, and the poller closes, in the background
+		return ctx.Err() // the calls still finish in the background
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -90,7 +89,6 @@ func newBed(t testing.TB, sipProxy string, mutate func(*Config)) *bed {
 		Proxy:  sipProxy,
 		Logger: testLogger(t),
 	}
-	cfg.SharedRTPPoller = os.Getenv("WEBDIAL_TEST_POLLER") != ""
 	if mutate != nil {
 		mutate(&cfg)
 	}

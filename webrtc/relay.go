@@ -71,10 +71,8 @@ type relay struct {
 	closing      bool
 	trackStarted bool
 
-	done   chan struct{} // closed by close
-	poller *sipPoller    // serves conn when set
-	pollFD int
-	wg     sync.WaitGroup
+	done chan struct{} // closed by close
+	wg   sync.WaitGroup
 
 	// Counters for tests and load figures.
 	toSIP, toPage, dropped, dtmfSent atomic.Uint64
@@ -106,9 +104,6 @@ func (r *relay) close() {
 	r.closing = true
 	close(r.done)
 	r.dtmfMu.Unlock()
-	if r.poller != nil {
-		r.poller.remove(r)
-	}
 	_ = r.conn.Close()
 	_ = r.rtcp.Close()
 	r.wg.Wait()
@@ -129,15 +124,8 @@ func (r *relay) goTrack(track *pionwebrtc.TrackRemote) {
 	}()
 }
 
-// start starts the SIP-side receive loop: the shared poller when there is
-// one, else a goroutine of its own.
-func (r *relay) start(p *sipPoller) {
-	if p != nil {
-		if err := p.add(r); err == nil {
-			r.poller = p
-			return
-		}
-	}
+// start starts the SIP-side receive loop.
+func (r *relay) start() {
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()

@@ -60,7 +60,7 @@ func TestRelaySIPToPage(t *testing.T) {
 	r.pageCodecPT, r.pageEventPT = 0, 126
 	w := &fakePageWriter{}
 	r.out.Store(&pageOut{w: w, ssrc: 0xCAFE})
-	r.start(nil)
+	r.start()
 	defer r.close()
 
 	sipSide, _ := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})

@@ -46,11 +46,10 @@ func runGateway(proxy, keyHex string) error {
 	}
 	gw, err := webrtc.New(webrtc.Config{
 		Dialer: dialer, Sealer: sealer, Origins: origins,
-		Policy:          &anon.Policy{Domains: []string{"example.com"}},
-		Proxy:           proxy,
-		Limits:          webrtc.Limits{MaxCalls: 5000, MaxCallsPerOrigin: 5000, MaxCallsPerClient: 5000},
-		SharedRTPPoller: sharedPoller,
-		Logger:          quiet,
+		Policy: &anon.Policy{Domains: []string{"example.com"}},
+		Proxy:  proxy,
+		Limits: webrtc.Limits{MaxCalls: 5000, MaxCallsPerOrigin: 5000, MaxCallsPerClient: 5000},
+		Logger: quiet,
 	})
 	if err != nil {
 		return err

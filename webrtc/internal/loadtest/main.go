@@ -33,7 +33,6 @@ func main() {
 	proxy := flag.String("proxy", "", "(gateway) SIP proxy host:port")
 	keyHex := flag.String("key", "", "(gateway) token key, hex")
 	flag.BoolVar(&idle, "idle", false, "send no media (measures the idle cost of established calls)")
-	flag.BoolVar(&sharedPoller, "shared-poller", false, "gateway: Config.SharedRTPPoller")
 	flag.StringVar(&gatewayCPUs, "gateway-cpus", "", "pin the gateway process to these CPUs (taskset -c list)")
 	flag.IntVar(&gatewayProcs, "gateway-procs", 0, "GOMAXPROCS of the gateway process (0: Go's default)")
 	flag.Parse()
@@ -66,9 +65,6 @@ func startGateway(ctx context.Context, proxy string, key []byte) (*exec.Cmd, str
 		return nil, "", err
 	}
 	args := []string{self, "-role", "gateway", "-proxy", proxy, "-key", hex.EncodeToString(key)}
-	if sharedPoller {
-		args = append(args, "-shared-poller")
-	}
 	if gatewayCPUs != "" {
 		args = append([]string{"taskset", "-c", gatewayCPUs}, args...)
 	}
@@ -115,7 +111,6 @@ func fetchStats(base string) (gatewayStats, error) {
 var (
 	gatewayProcs int
 	gatewayCPUs  string
-	sharedPoller bool
 	idle         bool
 )
 
