@@ -276,3 +276,33 @@ func TestRegistrarRetransmissionIsNotReapplied(t *testing.T) {
 		t.Fatalf("replay after the retransmission window answered:\n%s", res)
 	}
 }
+
+// TestRegistrarRetransmissionAfterNewerRegister: the binding has since
+// been refreshed by a newer REGISTER (other CSeq), so only the reply cache
+// can recognise the late retransmission of the older one.
+func TestRegistrarRetransmissionAfterNewerRegister(t *testing.T) {
+	ts := startServer(t, nil)
+	r := newRegClient(t, ts, testUser, testPassword)
+	res, err := exchangeOn(r.c, r.msg(testUser, "Contact: <sip:alice@192.0.2.1:5060>"), 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chals []string
+	for _, line := range strings.Split(res, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "WWW-Authenticate: "); ok {
+			chals = append(chals, v)
+		}
+	}
+	authz, err := r.dc.Authorize(chals, "REGISTER", "sip:"+testDomain, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	authed := r.msg(testUser, "Contact: <sip:alice@192.0.2.1:5060>", "Authorization: "+authz)
+	first, _ := exchangeOn(r.c, authed, 2*time.Second)
+	wantStatus(t, first, "200")
+	wantStatus(t, r.send(testUser, "Contact: <sip:alice@192.0.2.1:5060>"), "200") // newer CSeq
+	again, _ := exchangeOn(r.c, authed, 2*time.Second)
+	if again != first {
+		t.Fatalf("retransmission answered\n%s\nwant the original 200\n%s", again, first)
+	}
+}

@@ -137,12 +137,13 @@ type state struct {
 	toTag       string
 	userAgent   string
 
-	ua     *sipgo.UserAgent
-	srv    *sipgo.Server
-	client *sipgo.Client
-	udp    *net.UDPConn
-	dlgs   *dialogs
-	passed *passSet
+	ua      *sipgo.UserAgent
+	srv     *sipgo.Server
+	client  *sipgo.Client
+	udp     *net.UDPConn
+	dlgs    *dialogs
+	passed  *passSet
+	replies *replyCache
 	// ownAddrs are this server's and its dialer's socket addresses.
 	ownAddrs []netip.AddrPort
 	dlgUA    *sipgo.DialogUA
@@ -289,6 +290,7 @@ func (s *Server) newState(pc net.PacketConn, ln net.Listener) (*state, error) {
 	}
 	st.guard = newSourceGuard(st.lim, st.now)
 	st.passed = newPassSet(st.now)
+	st.replies = newReplyCache(st.now)
 	st.calls = newCallCounter(st.lim)
 	var tag [8]byte
 	_, _ = rand.Read(tag[:])

@@ -78,6 +78,15 @@ func (m *udpMux) read() error {
 			}
 			src := addrPortOf(ua)
 			data := msg.Buffers[0][:msg.N]
+			register := bytes.HasPrefix(data, []byte("REGISTER "))
+			var key uint64
+			if register {
+				key = m.st.replies.key(src, data)
+				if reply := m.st.replies.get(key); reply != nil && m.st.guard.allow(src.Addr()) {
+					out = append(out, ipv4.Message{Buffers: [][]byte{reply}, Addr: ua})
+					continue
+				}
+			}
 			res, pass := m.handle(data, src)
 			if pass {
 				m.pipe.deliver(append([]byte(nil), data...), ua)
@@ -89,6 +98,9 @@ func (m *udpMux) read() error {
 			buf := bufPool.Get().(*bytes.Buffer)
 			buf.Reset()
 			res.StringWrite(buf)
+			if register && res.StatusCode == 200 {
+				m.st.replies.put(key, buf.Bytes())
+			}
 			bufs = append(bufs, buf)
 			out = append(out, ipv4.Message{Buffers: [][]byte{buf.Bytes()}, Addr: ua})
 		}
