@@ -190,6 +190,7 @@ func (g *Gateway) admit(ctx context.Context, r *http.Request, origin, client str
 		return nil, "", err
 	}
 	rl.sipCodecPT = codecPT
+	rl.latchAny = g.cfg.LatchAnyAddress
 	c := &call{g: g, id: id, origin: origin, client: client, relay: rl, finished: make(chan struct{}),
 		dcOpen: make(chan struct{}), pcGone: make(chan struct{}),
 		log: g.cfg.Logger.With("call", id)}

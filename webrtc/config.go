@@ -98,6 +98,12 @@ type Config struct {
 	// RTPAddr is the local address of the SIP-side RTP sockets and the
 	// c= address of the SDP offered to the SIP network. If zero, 127.0.0.1.
 	RTPAddr netip.Addr
+
+	// LatchAnyAddress lets the SIP side's RTP come from any address, not
+	// only the one in its SDP (symmetric RTP for SIP peers behind NAT). If
+	// false, the stream latches only onto a source with the SDP's IP
+	// address (any port), so an attacker cannot win the race for it.
+	LatchAnyAddress bool
 	// RTPPortMin and RTPPortMax bound the SIP-side RTP ports (even RTP port,
 	// RTCP on the next odd one). If both are zero, the OS chooses.
 	RTPPortMin, RTPPortMax uint16

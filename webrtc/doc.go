@@ -50,8 +50,10 @@
 // Headers are rewritten for the other leg: SSRC, a continuous sequence
 // (gateway-generated DTMF shares it), payload types, timestamps kept
 // continuous across SIP-side source changes (early media, then answer).
-// The SIP side's RTP is latched symmetrically: the first source to send
-// after its SDP is known is where RTP goes and the only source accepted.
+// The SIP side's RTP is latched symmetrically: the first source with the
+// SDP's IP address (any port; any address with Config.LatchAnyAddress) to
+// send after the SDP is known is where RTP goes and the only source
+// accepted.
 // The SIP side's RTCP port is bound and its packets absorbed; pion's SRTCP
 // from the page is dropped unread. Early media (183 with SDP) is relayed at
 // once. DTMF is RFC 4733 both ways: digits from the control channel become

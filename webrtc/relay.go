@@ -40,6 +40,8 @@ type relay struct {
 	conn *net.UDPConn // SIP-side RTP
 	rtcp *net.UDPConn // SIP-side RTCP: bound so it is absorbed, never read
 	now  func() time.Time
+	// latchAny latches onto any source address, not only the SDP's.
+	latchAny bool
 
 	target atomic.Pointer[sipTarget]
 	out    atomic.Pointer[pageOut]
@@ -265,6 +267,13 @@ func (r *relay) fromSIP(buf []byte, from netip.AddrPort, hdr *rtp.Header) {
 		return
 	}
 	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	if !t.latched && !r.latchAny && from.Addr() != t.remote.Addr() {
+		// Only the SDP's address may be latched (its port may differ,
+		// as behind a NAT): a stranger racing the SIP side cannot take
+		// the stream over.
+		r.dropped.Add(1)
+		return
+	}
 	if !t.latched {
 		nt := *t
 		nt.remote, nt.latched = from, true

@@ -65,7 +65,10 @@ func TestRelaySIPToPage(t *testing.T) {
 
 	sipSide, _ := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	defer sipSide.Close()
-	stranger, _ := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	stranger, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer stranger.Close()
 	to := net.UDPAddrFromAddrPort(netip.AddrPortFrom(lo, uint16(r.localPort())))
 
@@ -76,10 +79,16 @@ func TestRelaySIPToPage(t *testing.T) {
 	waitFor(t, ctx, "drop before SDP", func() bool { return r.dropped.Load() == 1 })
 
 	r.setSIPMedia(sipMedia{Remote: sipSide.LocalAddr().(*net.UDPAddr).AddrPort(), CodecPT: 0, EventPT: 101})
+	if other, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 2)}); err == nil {
+		_, _ = other.WriteToUDP(rtpPacket(0, 3, 300, 8, []byte("other ip")), to)
+		waitFor(t, ctx, "other IP dropped", func() bool { return r.dropped.Load() == 2 })
+		other.Close()
+	}
 	// The first source after the SDP is latched (here the SIP side).
 	_, _ = sipSide.WriteToUDP(rtpPacket(0, 500, 8000, 0x1111, []byte("aaaa")), to)
 	waitFor(t, ctx, "first packet", func() bool { return w.n() == 1 })
-	// Another source is ignored from now on.
+	// A source with another IP is never latched; after latching,
+	// another port of the same IP is ignored too.
 	_, _ = stranger.WriteToUDP(rtpPacket(0, 2, 200, 7, []byte("inject")), to)
 	// CSRC + extension + padding are stripped; telephone-event 101 maps to 126.
 	withExt := rtpPacket(101, 501, 8000, 0x1111, nil)
