@@ -63,34 +63,66 @@ var (
 // maxHookResponse caps the backend's answer.
 const maxHookResponse = 64 << 10
 
-// hookRequest is what the backend receives (reference 002 names where
-// they exist).
-type hookRequest struct {
-	SessionID    string `json:"sessionId,omitempty"`
-	Origin       string `json:"origin"`
-	ClientAddr   string `json:"clientAddr,omitempty"`
-	UserAgent    string `json:"userAgent,omitempty"`
-	Subject      string `json:"subject,omitempty"`
-	Destination  string `json:"destination,omitempty"`
+// HookRequest is the JSON body HTTPHooks POSTs to /connect and /call
+// (reference 002's names where they exist). Go backends can decode it
+// directly.
+type HookRequest struct {
+	// SessionID is the gateway's call ID (only on /call).
+	SessionID  string `json:"sessionId,omitempty"`
+	Origin     string `json:"origin"`
+	ClientAddr string `json:"clientAddr,omitempty"`
+	UserAgent  string `json:"userAgent,omitempty"`
+	// Subject and Destination come from the sealed call token.
+	Subject     string `json:"subject,omitempty"`
+	Destination string `json:"destination,omitempty"`
+	// PageCallee and PageSIPLogin are what the page asked for: untrusted,
+	// for the backend's logs, and never read back as a decision.
 	PageCallee   string `json:"pageCallee,omitempty"`
 	PageSIPLogin string `json:"pageSipLogin,omitempty"`
 }
 
-// hookResponse is the backend's decision.
-type hookResponse struct {
-	Callee                string          `json:"callee"`
-	Caller                string          `json:"caller"`
-	SIPLogin              string          `json:"sipLogin"`
-	SIPAuthenticationName string          `json:"sipAuthenticationName"`
-	SIPPassword           string          `json:"sipPassword"`
-	SIPDomain             string          `json:"sipDomain"`
-	SIPOutboundProxy      string          `json:"sipOutboundProxy"`
-	SIPPort               json.RawMessage `json:"sipPort"`
+// HookResponse is the backend's JSON answer to /call, with reference 002's
+// field names. Only what the backend sets here is used (OVERWRITE).
+type HookResponse struct {
+	// Callee is a SIP or tel URI, or a bare user/number put into SIPDomain.
+	Callee string `json:"callee,omitempty"`
+	// Caller, if set, is the SIP From to use.
+	Caller   string `json:"caller,omitempty"`
+	SIPLogin string `json:"sipLogin,omitempty"`
+	// SIPAuthenticationName, if set, is the digest username instead of
+	// SIPLogin.
+	SIPAuthenticationName string `json:"sipAuthenticationName,omitempty"`
+	SIPPassword           string `json:"sipPassword,omitempty"`
+	SIPDomain             string `json:"sipDomain,omitempty"`
+	SIPOutboundProxy      string `json:"sipOutboundProxy,omitempty"`
+	// SIPPort is appended to SIPOutboundProxy when that has no port;
+	// backends send it as a JSON number or string.
+	SIPPort json.Number `json:"sipPort,omitempty"`
+}
+
+// Decision turns the backend's answer into the call decision: a bare
+// callee goes into SIPDomain, SIPAuthenticationName wins over SIPLogin,
+// and SIPPort completes a proxy given without a port.
+func (r HookResponse) Decision() CallDecision {
+	d := CallDecision{Callee: strings.TrimSpace(r.Callee), From: r.Caller, SIPLogin: r.SIPAuthenticationName, SIPPassword: r.SIPPassword}
+	if d.SIPLogin == "" {
+		d.SIPLogin = r.SIPLogin
+	}
+	if d.Callee != "" && !strings.Contains(d.Callee, ":") && r.SIPDomain != "" {
+		d.Callee = "sip:" + d.Callee + "@" + r.SIPDomain
+	}
+	if r.SIPOutboundProxy != "" {
+		d.Proxy = r.SIPOutboundProxy
+		if _, _, err := net.SplitHostPort(d.Proxy); err != nil && r.SIPPort != "" {
+			d.Proxy = net.JoinHostPort(d.Proxy, r.SIPPort.String())
+		}
+	}
+	return d
 }
 
 // Connect asks BaseURL/connect.
 func (h *HTTPHooks) Connect(ctx context.Context, r ConnectRequest) error {
-	req := hookRequest{Origin: r.Origin, UserAgent: r.UserAgent}
+	req := HookRequest{Origin: r.Origin, UserAgent: r.UserAgent}
 	if r.ClientAddr.IsValid() {
 		req.ClientAddr = r.ClientAddr.String()
 	}
@@ -104,7 +136,7 @@ func (h *HTTPHooks) Connect(ctx context.Context, r ConnectRequest) error {
 
 // Call asks BaseURL/call.
 func (h *HTTPHooks) Call(ctx context.Context, r CallRequest) (CallDecision, error) {
-	req := hookRequest{SessionID: r.CallID, Origin: r.Origin, Subject: r.Subject, Destination: r.Destination,
+	req := HookRequest{SessionID: r.CallID, Origin: r.Origin, Subject: r.Subject, Destination: r.Destination,
 		PageCallee: r.PageCallee, PageSIPLogin: r.PageLogin}
 	if r.ClientAddr.IsValid() {
 		req.ClientAddr = r.ClientAddr.String()
@@ -117,21 +149,7 @@ func (h *HTTPHooks) Call(ctx context.Context, r CallRequest) (CallDecision, erro
 		}
 		return CallDecision{}, err
 	}
-	d := CallDecision{Callee: res.Callee, From: res.Caller, SIPLogin: res.SIPAuthenticationName, SIPPassword: res.SIPPassword}
-	if d.SIPLogin == "" {
-		d.SIPLogin = res.SIPLogin
-	}
-	if d.Callee != "" && !strings.Contains(d.Callee, ":") && res.SIPDomain != "" {
-		d.Callee = "sip:" + d.Callee + "@" + res.SIPDomain
-	}
-	if res.SIPOutboundProxy != "" {
-		d.Proxy = res.SIPOutboundProxy
-		port := strings.Trim(string(res.SIPPort), `"`)
-		if _, _, err := net.SplitHostPort(d.Proxy); err != nil && port != "" && port != "null" {
-			d.Proxy = net.JoinHostPort(d.Proxy, port)
-		}
-	}
-	return d, nil
+	return res.Decision(), nil
 }
 
 func isRefusal(err error) bool { return !errors.Is(err, ErrHookBackend) }
@@ -143,7 +161,7 @@ func (h *HTTPHooks) logger() *slog.Logger {
 	return slog.Default()
 }
 
-func (h *HTTPHooks) post(ctx context.Context, path string, body hookRequest) (hookResponse, error) {
+func (h *HTTPHooks) post(ctx context.Context, path string, body HookRequest) (HookResponse, error) {
 	timeout := h.Timeout
 	if timeout == 0 {
 		timeout = DefaultHookTimeout
@@ -153,7 +171,7 @@ func (h *HTTPHooks) post(ctx context.Context, path string, body hookRequest) (ho
 	b, _ := json.Marshal(body)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(h.BaseURL, "/")+path, bytes.NewReader(b))
 	if err != nil {
-		return hookResponse{}, fmt.Errorf("%w: %v", ErrHookBackend, err)
+		return HookResponse{}, fmt.Errorf("%w: %v", ErrHookBackend, err)
 	}
 	for k, v := range h.Header {
 		req.Header[k] = v
@@ -165,27 +183,27 @@ func (h *HTTPHooks) post(ctx context.Context, path string, body hookRequest) (ho
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return hookResponse{}, fmt.Errorf("%w: %v", ErrHookBackend, err)
+		return HookResponse{}, fmt.Errorf("%w: %v", ErrHookBackend, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxHookResponse+1))
 	switch {
 	case err != nil:
-		return hookResponse{}, fmt.Errorf("%w: %s: %v", ErrHookBackend, path, err)
+		return HookResponse{}, fmt.Errorf("%w: %s: %v", ErrHookBackend, path, err)
 	case resp.StatusCode >= 500:
-		return hookResponse{}, fmt.Errorf("%w: %s answered %d", ErrHookBackend, path, resp.StatusCode)
+		return HookResponse{}, fmt.Errorf("%w: %s answered %d", ErrHookBackend, path, resp.StatusCode)
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		if path == "/connect" {
-			return hookResponse{}, fmt.Errorf("%w: backend answered %d", ErrForbiddenOrigin, resp.StatusCode)
+			return HookResponse{}, fmt.Errorf("%w: backend answered %d", ErrForbiddenOrigin, resp.StatusCode)
 		}
-		return hookResponse{}, fmt.Errorf("%w: backend answered %d", ErrForbidden, resp.StatusCode)
+		return HookResponse{}, fmt.Errorf("%w: backend answered %d", ErrForbidden, resp.StatusCode)
 	case len(raw) > maxHookResponse:
-		return hookResponse{}, fmt.Errorf("%w: %s answer too large", ErrHookBackend, path)
+		return HookResponse{}, fmt.Errorf("%w: %s answer too large", ErrHookBackend, path)
 	}
-	var res hookResponse
+	var res HookResponse
 	if len(bytes.TrimSpace(raw)) > 0 {
 		if err := json.Unmarshal(raw, &res); err != nil {
-			return hookResponse{}, fmt.Errorf("%w: %s: bad json: %v", ErrHookBackend, path, err)
+			return HookResponse{}, fmt.Errorf("%w: %s: bad json: %v", ErrHookBackend, path, err)
 		}
 	}
 	return res, nil

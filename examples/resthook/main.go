@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -74,7 +75,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		},
 		Logger: logger,
 	}
-	if h.Decision.CalleeURI() == "" {
+	if c := h.Decision.Decision().Callee; !strings.Contains(c, ":") {
 		return fmt.Errorf("-callee %q: need a sip:/tel: URI, or -sip-domain for a bare user", *callee)
 	}
 
@@ -91,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, logOut 
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("resthook listening", "url", "http://"+ln.Addr().String(), "origins", *origins,
-		"callee", h.Decision.CalleeURI(), "sip_user", *user, "has_password", *pass != "")
+		"callee", h.Decision.Decision().Callee, "sip_user", *user, "has_password", *pass != "")
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}

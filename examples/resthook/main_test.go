@@ -113,7 +113,7 @@ func TestCallOverwrites(t *testing.T) {
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.CalleeURI() != "sip:10002@pbx.example" || got.SIPLogin != "10001" || got.SIPPassword != secret {
+	if got.Decision().Callee != "sip:10002@pbx.example" || got.SIPLogin != "10001" || got.SIPPassword != secret {
 		t.Fatalf("answer %+v", got)
 	}
 	if !strings.Contains(logs.String(), "antarctica") {

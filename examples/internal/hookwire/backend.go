@@ -63,13 +63,13 @@ func (b *Backend) call(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusForbidden, map[string]string{"error": "origin not allowed"})
 		return
 	}
-	d := b.Decision
+	d := b.Decision.Decision()
 	// What the page asked for is logged as evidence of what pages try,
 	// and ignored; the password is never logged.
 	b.log().Info("call overwritten", "origin", req.Origin, "session", req.SessionID,
 		"page_callee", req.PageCallee, "page_sip_login", req.PageSIPLogin, "token_destination", req.Destination,
-		"callee", d.CalleeURI(), "sip_login", d.AuthUser(), "has_password", d.SIPPassword != "")
-	writeJSON(w, http.StatusOK, d)
+		"callee", d.Callee, "sip_login", d.SIPLogin, "has_password", d.SIPPassword != "")
+	writeJSON(w, http.StatusOK, b.Decision)
 }
 
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {

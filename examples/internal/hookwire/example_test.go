@@ -11,9 +11,10 @@ import (
 func ExampleDecision() {
 	d := hookwire.Decision{Callee: "10002", SIPDomain: "pbx.example", SIPOutboundProxy: "10.0.0.1", SIPPort: "5060",
 		SIPLogin: "10001", SIPAuthenticationName: "10001-auth"}
-	fmt.Println(d.CalleeURI())
-	fmt.Println(d.Proxy())
-	fmt.Println(d.AuthUser())
+	call := d.Decision()
+	fmt.Println(call.Callee)
+	fmt.Println(call.Proxy)
+	fmt.Println(call.SIPLogin)
 	// Output:
 	// sip:10002@pbx.example
 	// 10.0.0.1:5060
