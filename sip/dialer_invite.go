@@ -2,11 +2,10 @@ package sip
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/google/uuid"
 
 	sipmsg "github.com/emiago/sipgo/sip"
 )
@@ -108,11 +107,9 @@ func (d *Dialer) newInvite(r DialRequest) (*invite, error) {
 		}
 		inv.route = &u
 	}
-	id, err := uuid.NewRandom()
-	if err != nil {
-		return nil, fmt.Errorf("sip: call-id: %w", err)
-	}
-	inv.callID = id.String()
+	// 128 random bits: a Call-ID must be globally unique (RFC 3261 8.1.1.4)
+	// and must not reveal anything about the server or the caller.
+	inv.callID = rand.Text()
 	inv.inviteCSeq = 1
 	inv.transport = d.sock.transport()
 	if r.Username != "" {
