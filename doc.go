@@ -18,10 +18,15 @@
 //     tokens (XChaCha20-Poly1305), exact Origin allow-lists, TURN REST
 //     credentials, a token-issuing HTTP handler, and Kandy-compatible
 //     legacy tokens for existing deployments.
-//   - sip: the SIP edge on sipgo: registrar, caller classes, a
-//     policy-checked B2BUA and a dialer holding server-side credentials.
-//   - webrtc: the browser-to-SIP gateway on pion.
-//   - examples: runnable programs, starting with examples/clicktocall.
+//   - [github.com/webdial/webdial/sip]: the SIP edge on sipgo: a
+//     digest-authenticating registrar, caller classes, a policy-checked
+//     B2BUA, abuse limits, call records, and a Dialer that places
+//     outbound calls with server-held credentials.
+//   - [github.com/webdial/webdial/webrtc]: the browser-to-SIP gateway on
+//     pion: a WHIP-shaped http.Handler, connect and call hooks that
+//     overwrite whatever the page asked for, G.711 media and RFC 4733 DTMF.
+//   - examples: runnable programs; go run ./examples/clicktocall starts a
+//     complete server with a page and an embedded demo destination.
 //
 // A click-to-call server issues a call token to pages from allowed origins
 // (token), accepts the page's WebRTC offer with that token (webrtc), lets
