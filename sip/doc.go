@@ -61,7 +61,7 @@
 // not grow with registrations or rejected calls from many NATed ports. A
 // REGISTER retransmitted within 64*T1 (its 200 was lost) is answered from
 // the stored binding instead of being refused as a digest replay. See
-// sip/bench/registrar-vs-kamailio.sh and sip/testdata/BENCH.md.
+// sip/bench/registrar-vs-kamailio.sh and BENCHMARKS.md at the repository root.
 //
 // # Abuse limits
 //
