@@ -69,12 +69,24 @@ func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c 
 	if from == "" {
 		from = c.fromURI
 	}
+	// The outbound leg carries one hop less than the inbound INVITE
+	// (admit already answered 483 to Max-Forwards 0); with no hop left
+	// there is nothing to forward to.
+	maxFwd := 70
+	if mf := req.MaxForwards(); mf != nil {
+		maxFwd = int(mf.Val()) - 1
+	}
+	if maxFwd < 1 {
+		end(483, CauseNoRoute)
+		st.reject(in, tx, 483, "Too Many Hops")
+		return
+	}
 	ringCtx, cancelRing := context.WithTimeout(in.Context(), st.lim.RingTimeout)
 	stopOnShutdown := context.AfterFunc(st.ctx, cancelRing)
 	out, err := st.dialer.Dial(ringCtx, DialRequest{
 		Target: route.Target, From: from, Proxy: route.Proxy,
 		Username: route.Username, Password: route.Password, Realm: route.Realm,
-		SDP: req.Body(),
+		SDP: req.Body(), MaxForwards: maxFwd,
 		OnProgress: func(p Progress) {
 			if p.StatusCode == 100 {
 				return

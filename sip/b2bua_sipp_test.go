@@ -155,6 +155,9 @@ func TestB2BUASippAnonymousCallerHangsUp(t *testing.T) {
 	if strings.Contains(msgs, "P-Asserted-Identity") || strings.Contains(msgs, "ceo@example.com") {
 		t.Fatalf("caller's identity header reached the callee:\n%s", msgs)
 	}
+	if !strings.Contains(msgs, "Max-Forwards: 69") {
+		t.Fatalf("callee did not see the caller's Max-Forwards (70) minus one:\n%s", msgs)
+	}
 	if !strings.Contains(msgs, "anonymous.abcdefghijklmnop@anonymous.invalid") {
 		t.Fatalf("callee did not see the anonymous identity as From:\n%s", msgs)
 	}

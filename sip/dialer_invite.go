@@ -35,6 +35,10 @@ type DialRequest struct {
 	Realm string
 	// SDP is the offer (plain RTP/AVP). Required.
 	SDP []byte
+	// MaxForwards is the INVITE's Max-Forwards, 1 to 255. If zero, 70
+	// (RFC 3261 8.1.1.6). A B2BUA passes the inbound value minus one, so a
+	// loop through other B2BUAs still runs out of hops.
+	MaxForwards int
 	// OnProgress, if set, receives each provisional response above 100
 	// (180 Ringing, 183 Session Progress with early SDP). It is called
 	// on Dial's goroutine, so it must not block for long. sipgo handles
@@ -60,6 +64,7 @@ type invite struct {
 	contact   *sipmsg.ContactHeader
 	userAgent string
 	route     *sipmsg.Uri // pre-loaded outbound proxy route
+	maxFwd    sipmsg.MaxForwardsHeader
 	sdp       []byte
 	req       *sipmsg.Request // current INVITE (one per auth round)
 	early     []byte
@@ -70,6 +75,14 @@ func (d *Dialer) newInvite(r DialRequest) (*invite, error) {
 	inv := &invite{sdp: r.SDP, contact: d.contact(), userAgent: d.cfg.UserAgent}
 	if len(r.SDP) == 0 {
 		return nil, fmt.Errorf("%w: empty SDP offer", ErrBadDialRequest)
+	}
+	switch {
+	case r.MaxForwards == 0:
+		inv.maxFwd = 70
+	case r.MaxForwards < 1 || r.MaxForwards > 255:
+		return nil, fmt.Errorf("%w: MaxForwards %d outside 1..255", ErrBadDialRequest, r.MaxForwards)
+	default:
+		inv.maxFwd = sipmsg.MaxForwardsHeader(r.MaxForwards)
 	}
 	if err := parseSIPURI(r.Target, &inv.target); err != nil {
 		return nil, fmt.Errorf("%w: Target: %v", ErrBadDialRequest, err)
@@ -140,7 +153,7 @@ func (inv *invite) build(creds []credential) *sipmsg.Request {
 	if inv.route != nil {
 		req.AppendHeader(&sipmsg.RouteHeader{Address: *inv.route.Clone()})
 	}
-	maxFwd := sipmsg.MaxForwardsHeader(70)
+	maxFwd := inv.maxFwd
 	req.AppendHeader(&maxFwd)
 	req.AppendHeader(sipmsg.HeaderClone(inv.from))
 	req.AppendHeader(&sipmsg.ToHeader{Address: sipmsg.Uri{Scheme: inv.target.Scheme,

@@ -33,17 +33,19 @@ func TestDialerBadDialRequest(t *testing.T) {
 	d := newDialerForTest(t, DialerConfig{})
 	good := DialRequest{Target: "sip:bob@127.0.0.1:5090", SDP: dialerOffer}
 	for name, mutate := range map[string]func(*DialRequest){
-		"empty SDP":      func(r *DialRequest) { r.SDP = nil },
-		"empty target":   func(r *DialRequest) { r.Target = "" },
-		"tel target":     func(r *DialRequest) { r.Target = "tel:+15551234567" },
-		"sips target":    func(r *DialRequest) { r.Target = "sips:bob@example.com" },
-		"CRLF target":    func(r *DialRequest) { r.Target = "sip:bob@h\r\nX: y" },
-		"name-addr":      func(r *DialRequest) { r.Target = "<sip:bob@example.com>" },
-		"bad from":       func(r *DialRequest) { r.From = "not a uri" },
-		"tel from":       func(r *DialRequest) { r.From = "<tel:+1555>" },
-		"bad proxy":      func(r *DialRequest) { r.Proxy = "host:port:junk\r\n" },
-		"proxy no host":  func(r *DialRequest) { r.Proxy = "sip:" },
-		"from with CRLF": func(r *DialRequest) { r.From = "<sip:a@b>\r\nX: y" },
+		"empty SDP":        func(r *DialRequest) { r.SDP = nil },
+		"empty target":     func(r *DialRequest) { r.Target = "" },
+		"tel target":       func(r *DialRequest) { r.Target = "tel:+15551234567" },
+		"sips target":      func(r *DialRequest) { r.Target = "sips:bob@example.com" },
+		"CRLF target":      func(r *DialRequest) { r.Target = "sip:bob@h\r\nX: y" },
+		"name-addr":        func(r *DialRequest) { r.Target = "<sip:bob@example.com>" },
+		"bad from":         func(r *DialRequest) { r.From = "not a uri" },
+		"tel from":         func(r *DialRequest) { r.From = "<tel:+1555>" },
+		"bad proxy":        func(r *DialRequest) { r.Proxy = "host:port:junk\r\n" },
+		"proxy no host":    func(r *DialRequest) { r.Proxy = "sip:" },
+		"from with CRLF":   func(r *DialRequest) { r.From = "<sip:a@b>\r\nX: y" },
+		"max-forwards -1":  func(r *DialRequest) { r.MaxForwards = -1 },
+		"max-forwards 256": func(r *DialRequest) { r.MaxForwards = 256 },
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := good

@@ -37,7 +37,8 @@
 // other, and [Limits] RingTimeout and MaxDuration end calls that ring or
 // last too long (BYE on both legs). re-INVITEs are refused with 488 Not
 // Acceptable Here: the B2BUA does not renegotiate media across legs, so
-// hold and codec changes are not supported. Max-Forwards 0 gets 483.
+// hold and codec changes are not supported. The outbound INVITE carries
+// the inbound Max-Forwards minus one; an INVITE with 0 or 1 gets 483.
 // Every call produces [CallRecord]s (start, answer, end) for
 // [Server.OnRecord] and the logger; they never contain credentials or SDP.
 //
