@@ -29,6 +29,10 @@ type Config struct {
 	// challenge each (RFC 8760 §2.3). Credentials using any other
 	// algorithm are refused, which blocks downgrades. If nil, SHA-256
 	// then MD5. Offer only SHA-256 / SHA-512-256 when all clients can.
+	// Some clients give up when any challenge names an algorithm they
+	// lack instead of skipping it: baresip 1.0 (libre 1.x, as in Debian
+	// 12) cannot register while SHA-256 is offered at all. Where such
+	// clients must register, offer []Algorithm{MD5}.
 	Algorithms []Algorithm
 	// QOP lists the qop values offered: "auth" and/or "auth-int". If
 	// nil, "auth". auth-int makes the caller supply Request.Body.

@@ -27,6 +27,9 @@ type Limits struct {
 	// MaxAuthFailures is how many failed digest verifications (wrong
 	// password or unknown user) one source IP may make within
 	// AuthFailureWindow before it is banned. If zero, 10. Negative: never ban.
+	// The ban is also what stops a misconfigured client: with a wrong
+	// password, baresip answers every fresh 401 nonce at once, about ten
+	// REGISTERs in 100 ms, until it is refused with 403.
 	MaxAuthFailures int
 	// AuthFailureWindow is the window for MaxAuthFailures. If zero, 1 minute.
 	AuthFailureWindow time.Duration
