@@ -134,6 +134,21 @@ func (b *bed) dial(ctx context.Context, o pageclient.Options) (*pageclient.Clien
 	return pageclient.Dial(ctx, o)
 }
 
+// answeredCall places a call from the test origin with a fresh token and
+// waits until the page hears "answered"; the page closes at test cleanup.
+func (b *bed) answeredCall(ctx context.Context) *pageclient.Client {
+	b.t.Helper()
+	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token()})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	b.t.Cleanup(func() { c.Close() })
+	if _, err := c.WaitState(ctx, "answered"); err != nil {
+		b.t.Fatal(err)
+	}
+	return c
+}
+
 func startEcho(t testing.TB, opts sipecho.Options) *sipecho.Server {
 	t.Helper()
 	s, err := sipecho.Listen(opts)

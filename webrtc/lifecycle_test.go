@@ -16,14 +16,7 @@ func TestRemoteByeEndsPage(t *testing.T) {
 	b := newBed(t, echo.Addr().String(), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.WaitState(ctx, "answered"); err != nil {
-		t.Fatal(err)
-	}
+	c := b.answeredCall(ctx)
 	if err := echo.Hangup(echo.Calls()[0]); err != nil {
 		t.Fatal(err)
 	}
@@ -45,14 +38,7 @@ func TestPageHangupOverControlChannel(t *testing.T) {
 	b := newBed(t, echo.Addr().String(), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.WaitState(ctx, "answered"); err != nil {
-		t.Fatal(err)
-	}
+	c := b.answeredCall(ctx)
 	if err := c.Send(pageclient.Message{Type: "hangup"}); err != nil {
 		t.Fatal(err)
 	}
@@ -114,14 +100,7 @@ func TestDTMFFromPage(t *testing.T) {
 	b := newBed(t, echo.Addr().String(), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.WaitState(ctx, "answered"); err != nil {
-		t.Fatal(err)
-	}
+	c := b.answeredCall(ctx)
 	if err := c.Send(pageclient.Message{Type: "dtmf", Digits: "1*9#"}); err != nil {
 		t.Fatal(err)
 	}
