@@ -123,17 +123,19 @@ func bindBob(t *testing.T, ts *testServer, port int) {
 // waitRecord waits until a record with event ev was emitted.
 func waitRecord(t *testing.T, ts *testServer, ev RecordEvent) CallRecord {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	var found CallRecord
+	if !pollUntil(10*time.Second, func() bool {
 		for _, r := range ts.Records() {
 			if r.Event == ev {
-				return r
+				found = r
+				return true
 			}
 		}
-		time.Sleep(10 * time.Millisecond)
+		return false
+	}) {
+		t.Fatalf("no %s record; records: %+v", ev, ts.Records())
 	}
-	t.Fatalf("no %s record; records: %+v", ev, ts.Records())
-	return CallRecord{}
+	return found
 }
 
 func TestB2BUASippAnonymousCallerHangsUp(t *testing.T) {

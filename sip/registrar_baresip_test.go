@@ -43,22 +43,12 @@ func (bs *baresipServer) bindings(t *testing.T) []Binding {
 // waitBindings polls the location store until cond holds or timeout.
 func (bs *baresipServer) waitBindings(t *testing.T, p *testpeer.Peer, timeout time.Duration, what string, cond func([]Binding) bool) []Binding {
 	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		b := bs.bindings(t)
-		if cond(b) {
-			return b
-		}
-		select {
-		case <-deadline.C:
-			t.Fatalf("%s: not within %v; bindings %+v, %d digest failures\nbaresip output:\n%s",
-				what, timeout, b, bs.failures.Load(), p.Output())
-		case <-tick.C:
-		}
+	var b []Binding
+	if !pollUntil(timeout, func() bool { b = bs.bindings(t); return cond(b) }) {
+		t.Fatalf("%s: not within %v; bindings %+v, %d digest failures\nbaresip output:\n%s",
+			what, timeout, b, bs.failures.Load(), p.Output())
 	}
+	return b
 }
 
 // startBaresipServer runs the registrar with a location store and a digest
@@ -186,20 +176,7 @@ func TestRegistrarBaresipUnregistersOnExit(t *testing.T) {
 
 // waitOutput polls p's output until it holds substr.
 func waitOutput(p *testpeer.Peer, timeout time.Duration, substr string) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		if strings.Contains(p.Output(), substr) {
-			return true
-		}
-		select {
-		case <-deadline.C:
-			return false
-		case <-tick.C:
-		}
-	}
+	return pollUntil(timeout, func() bool { return strings.Contains(p.Output(), substr) })
 }
 
 // digestFailureHandler passes the digest server's records on and counts

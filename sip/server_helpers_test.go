@@ -178,3 +178,20 @@ func srvTestLogger(t testing.TB) *slog.Logger {
 }
 
 func netipMust(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+// pollUntil checks cond every 10 ms until it holds (true) or timeout
+// passes (false). Tests wait on conditions this way, never on a fixed sleep.
+func pollUntil(timeout time.Duration, cond func() bool) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-deadline.C:
+			return cond()
+		case <-tick.C:
+		}
+	}
+	return true
+}

@@ -74,7 +74,7 @@ func TestServerResourcesAfterLoad(t *testing.T) {
 	newRegClient(t, ts, testUser, testPassword).send(testUser, "Contact: <sip:alice@192.0.2.1:5060>")
 	rejectedInvite(t, ts, 0)
 	waitGoroutinesAtMost(t, runtime.NumGoroutine()) // settle
-	time.Sleep(0)
+	runtime.Gosched()
 	baseG, baseFD, baseHeap, basePool := runtime.NumGoroutine(), openFDs(t), heapInuse(), ts.sipgoUDPSources()
 
 	if st := runB2BUAUAC(t, ts, "b2bua_uac_anon.xml", "sip:bob@"+testDomain, calls); st.Successful != calls {
@@ -98,10 +98,7 @@ func TestServerResourcesAfterLoad(t *testing.T) {
 	afterInvites := ts.sipgoUDPSources()
 
 	waitGoroutinesAtMost(t, baseG+2)
-	deadline := time.Now().Add(20 * time.Second)
-	for openFDs(t) > baseFD+2 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	pollUntil(20*time.Second, func() bool { return openFDs(t) <= baseFD+2 }) // asserted below
 	fd, heap := openFDs(t), heapInuse()
 	t.Logf("goroutines %d -> %d, fds %d -> %d, heap in use %.1f -> %.1f MiB", baseG, runtime.NumGoroutine(), baseFD, fd, float64(baseHeap)/(1<<20), float64(heap)/(1<<20))
 	t.Logf("sipgo UDP source map: %d at baseline, %d after %d calls, %d after %d REGISTER flows from new ports, %d after %d rejected INVITEs from new ports",

@@ -61,12 +61,8 @@ func TestServerTortureMessages(t *testing.T) {
 // n; transactions that answered torture INVITEs live up to 32 s (Timer H).
 func waitGoroutinesAtMost(t *testing.T, n int) {
 	t.Helper()
-	deadline := time.Now().Add(40 * time.Second)
-	for runtime.NumGoroutine() > n {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			t.Fatalf("goroutines %d > %d after 40 s\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
-		}
-		time.Sleep(50 * time.Millisecond)
+	if !pollUntil(40*time.Second, func() bool { return runtime.NumGoroutine() <= n }) {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("goroutines %d > %d after 40 s\n%s", runtime.NumGoroutine(), n, buf[:runtime.Stack(buf, true)])
 	}
 }
