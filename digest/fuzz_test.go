@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"encoding/base64"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -122,6 +123,27 @@ func FuzzVerify(f *testing.F) {
 		}
 		if user != "alice" || !strings.EqualFold(o.Response, c.response) || c.uri != uri {
 			t.Fatalf("accepted %q for %q, oracle response %s", auth, user, o.Response)
+		}
+	})
+}
+
+// FuzzDecodeNonce checks the hand-written nonce decoder against
+// encoding/base64 in strict mode: same acceptance, same bytes.
+func FuzzDecodeNonce(f *testing.F) {
+	f.Add("AUIAAAAAawk4gD7iMljFzxpqoVt3nqLi-RuVzAV_LpGxyCInlow")
+	f.Add("AUIAAAAAawk4gD7iMljFzxpqoVt3nqLi-RuVzAV_LpGxyCInlox") // unused bits set
+	f.Add("AUIAAAAAawk4gD7iMljFzxpqoVt3nqLi+RuVzAV/LpGxyCInlow") // std alphabet
+	f.Add(strings.Repeat("_", nonceLen))
+	f.Fuzz(func(t *testing.T, s string) {
+		var got [nonceRawLen]byte
+		ok := decodeNonce(&got, s)
+		want, err := base64.RawURLEncoding.Strict().DecodeString(s)
+		wantOK := err == nil && len(want) == nonceRawLen && !strings.ContainsAny(s, "\r\n")
+		if ok != wantOK {
+			t.Fatalf("decodeNonce(%q) ok=%v, encoding/base64 ok=%v (%v)", s, ok, wantOK, err)
+		}
+		if ok && string(got[:]) != string(want) {
+			t.Fatalf("decodeNonce(%q) = %x, want %x", s, got, want)
 		}
 	})
 }

@@ -105,18 +105,12 @@ func (s *Server) newNonce(addr netip.Addr) string {
 // checkNonce authenticates a received nonce and returns its issue time
 // and replay ID. It does not look at the age: expiry is reported only
 // after the response proved knowledge of the password.
-func (s *Server) checkNonce(sc *scratch, nonce string, addr netip.Addr) (time.Time, NonceID, error) {
+func (s *Server) checkNonce(sc *scratch, nonce string, addr netip.Addr, now time.Time) (time.Time, NonceID, error) {
 	var id NonceID
-	if len(nonce) != nonceLen {
+	if !decodeNonce(&sc.raw, nonce) || sc.raw[0] != nonceVersion {
 		return time.Time{}, id, ErrInvalidNonce
 	}
 	raw := sc.raw[:]
-	// AppendDecode into a pooled buffer avoids converting the string.
-	sc.buf = append(sc.buf[:0], nonce...)
-	n, err := base64.RawURLEncoding.Decode(raw, sc.buf)
-	if err != nil || n != nonceRawLen || raw[0] != nonceVersion {
-		return time.Time{}, id, ErrInvalidNonce
-	}
 	ok := false
 	for k := range s.keys {
 		// Several keys may share an id byte; try each candidate.
@@ -132,9 +126,55 @@ func (s *Server) checkNonce(sc *scratch, nonce string, addr netip.Addr) (time.Ti
 		return time.Time{}, id, ErrInvalidNonce
 	}
 	issued := time.Unix(int64(binary.BigEndian.Uint64(raw[2:10])), 0)
-	if issued.After(s.now().Add(maxFutureSkew)) {
+	if issued.After(now.Add(maxFutureSkew)) {
 		return time.Time{}, id, ErrInvalidNonce
 	}
 	copy(id[:], raw[nonceTagOffset:])
 	return issued, id, nil
+}
+
+// base64URLValues maps a byte to its base64url value, or 0xff. A constant
+// string, so it is a read-only table and not package state.
+const base64URLValues = "" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x3e\xff\xff" +
+	"\x34\x35\x36\x37\x38\x39\x3a\x3b\x3c\x3d\xff\xff\xff\xff\xff\xff" +
+	"\xff\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e" +
+	"\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\xff\xff\xff\xff\x3f" +
+	"\xff\x1a\x1b\x1c\x1d\x1e\x1f\x20\x21\x22\x23\x24\x25\x26\x27\x28" +
+	"\x29\x2a\x2b\x2c\x2d\x2e\x2f\x30\x31\x32\x33\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
+
+// decodeNonce decodes a received nonce (unpadded base64url) into dst
+// straight from the header string: encoding/base64 would need a []byte
+// copy first. It is strict where the standard decoder is not: the unused
+// low bits of the last character must be zero, so each nonce has exactly
+// one spelling.
+func decodeNonce(dst *[nonceRawLen]byte, s string) bool {
+	if len(s) != nonceLen {
+		return false
+	}
+	var bad byte
+	d := 0
+	for i := 0; i+4 <= len(s); i += 4 {
+		a, b, c, e := base64URLValues[s[i]], base64URLValues[s[i+1]], base64URLValues[s[i+2]], base64URLValues[s[i+3]]
+		bad |= a | b | c | e
+		v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(e)
+		dst[d], dst[d+1], dst[d+2] = byte(v>>16), byte(v>>8), byte(v)
+		d += 3
+	}
+	// nonceRawLen = 38 = 12*3 + 2: three characters carry the last 16 bits.
+	a, b, c := base64URLValues[s[48]], base64URLValues[s[49]], base64URLValues[s[50]]
+	bad |= a | b | c
+	v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6
+	dst[36], dst[37] = byte(v>>16), byte(v>>8)
+	return bad&0xc0 == 0 && c&0x03 == 0
 }

@@ -91,7 +91,8 @@ func (s *Server) verify(ctx context.Context, r Request) (string, error) {
 
 	sc := s.getScratch()
 	defer s.putScratch(sc)
-	issued, id, err := s.checkNonce(sc, c.nonce, r.ClientAddr)
+	now := s.now()
+	issued, id, err := s.checkNonce(sc, c.nonce, r.ClientAddr, now)
 	if err != nil {
 		return "", err
 	}
@@ -130,7 +131,7 @@ func (s *Server) verify(ctx context.Context, r Request) (string, error) {
 	if !match || !known {
 		return "", ErrBadCredentials
 	}
-	if s.now().Sub(issued) > s.lifetime {
+	if now.Sub(issued) > s.lifetime {
 		return "", ErrStale
 	}
 	fresh, err := s.replay.Use(ctx, id, nc, issued.Add(s.lifetime))
