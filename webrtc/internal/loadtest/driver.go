@@ -74,7 +74,7 @@ func cpuNow() time.Duration {
 
 func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	res := Result{Calls: n}
-	echo, err := sipecho.Listen(sipecho.Options{})
+	echo, err := sipecho.Listen(sipecho.Options{SharedMedia: leanDriver})
 	if err != nil {
 		return res, err
 	}
@@ -146,35 +146,16 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	var sent atomic.Int64
 	stop := make(chan struct{})
 	var sw sync.WaitGroup
-	for i, p := range peers {
-		if p.c == nil || idle {
-			continue
+	if !idle {
+		if leanDriver {
+			sw.Add(1)
+			go func() {
+				defer sw.Done()
+				sendAll(peers, &sent, stop)
+			}()
+		} else {
+			sendPerPeer(peers, &sent, stop, &sw)
 		}
-		sw.Add(1)
-		go func() {
-			defer sw.Done()
-			// spread the phases over one packet time
-			select {
-			case <-time.After(time.Duration(i) * 20 * time.Millisecond / time.Duration(n)):
-			case <-stop:
-				return
-			}
-			payload := make([]byte, 160)
-			tick := time.NewTicker(20 * time.Millisecond)
-			defer tick.Stop()
-			for {
-				binary.BigEndian.PutUint64(payload, uint64(time.Since(epoch)))
-				binary.BigEndian.PutUint32(payload[8:], p.id)
-				if p.c.WriteAudio(payload) == nil {
-					sent.Add(1)
-				}
-				select {
-				case <-tick.C:
-				case <-stop:
-					return
-				}
-			}
-		}()
 	}
 	if os.Getenv("LOADTEST_CPUPROFILE") != "" {
 		go func() { _, _ = http.Get(base + "/profile") }()
@@ -267,5 +248,83 @@ func timeline(peers []*peer) {
 		b := buckets[k]
 		slices.Sort(b)
 		log.Printf("t=%ds n=%d p50=%.2fms p99=%.2fms", k, len(b), ms(b[len(b)/2]), ms(b[len(b)*99/100]))
+	}
+}
+
+// sendPerPeer sends every peer's packets from its own goroutine and ticker
+// (the driver before -lean-driver).
+func sendPerPeer(peers []*peer, sent *atomic.Int64, stop chan struct{}, sw *sync.WaitGroup) {
+	n := len(peers)
+	for i, p := range peers {
+		if p.c == nil {
+			continue
+		}
+		sw.Add(1)
+		go func() {
+			defer sw.Done()
+			// spread the phases over one packet time
+			select {
+			case <-time.After(time.Duration(i) * packetTime / time.Duration(n)):
+			case <-stop:
+				return
+			}
+			payload := make([]byte, 160)
+			tick := time.NewTicker(packetTime)
+			defer tick.Stop()
+			for {
+				p.send(payload, sent)
+				select {
+				case <-tick.C:
+				case <-stop:
+					return
+				}
+			}
+		}()
+	}
+}
+
+// sendAll sends every peer's packet once per packet time from one
+// goroutine: peer i is due at phase i*packetTime/n, served in slots of
+// sendSlot, so the driver wakes up 1000 times a second instead of once per
+// packet. Each packet still carries its own send time, taken just before it
+// is written, so the round trip is measured per packet as before.
+func sendAll(peers []*peer, sent *atomic.Int64, stop chan struct{}) {
+	const sendSlot = time.Millisecond
+	n := len(peers)
+	payload := make([]byte, 160)
+	start := time.Now()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	next := 0 // index of the next peer to send, within the current round
+	for round := 0; ; {
+		slotEnd := time.Since(start) + sendSlot
+		for {
+			due := time.Duration(round)*packetTime + time.Duration(next)*packetTime/time.Duration(n)
+			if due >= slotEnd {
+				break
+			}
+			if p := peers[next]; p.c != nil {
+				p.send(payload, sent)
+			}
+			if next++; next == n {
+				next, round = 0, round+1
+			}
+		}
+		timer.Reset(time.Until(start.Add(slotEnd)))
+		select {
+		case <-timer.C:
+		case <-stop:
+			return
+		}
+	}
+}
+
+const packetTime = 20 * time.Millisecond
+
+func (p *peer) send(payload []byte, sent *atomic.Int64) {
+	binary.BigEndian.PutUint64(payload, uint64(time.Since(epoch)))
+	binary.BigEndian.PutUint32(payload[8:], p.id)
+	if p.c.WriteAudio(payload) == nil {
+		sent.Add(1)
 	}
 }

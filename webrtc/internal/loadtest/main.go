@@ -34,6 +34,7 @@ func main() {
 	keyHex := flag.String("key", "", "(gateway) token key, hex")
 	flag.BoolVar(&idle, "idle", false, "send no media (measures the idle cost of established calls)")
 	flag.StringVar(&gatewayCPUs, "gateway-cpus", "", "pin the gateway process to these CPUs (taskset -c list)")
+	flag.BoolVar(&leanDriver, "lean-driver", true, "one sender goroutine for all pages and one batched echo port (false: a goroutine and ticker per page, a port and goroutine per echoed call)")
 	flag.IntVar(&gatewayProcs, "gateway-procs", 0, "GOMAXPROCS of the gateway process (0: Go's default)")
 	flag.Parse()
 	log.SetFlags(0)
@@ -112,6 +113,7 @@ var (
 	gatewayProcs int
 	gatewayCPUs  string
 	idle         bool
+	leanDriver   bool
 )
 
 func newKey() []byte {

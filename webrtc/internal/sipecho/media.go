@@ -6,9 +6,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	"golang.org/x/net/ipv4"
 )
 
 // Hangup sends BYE for the call.
@@ -53,6 +56,46 @@ func (s *Server) echo(c *Call, te int) {
 		}
 		if _, err := c.rtp.WriteToUDPAddrPort(buf[:n], from); err == nil {
 			c.Echoed.Add(1)
+		}
+	}
+}
+
+// echoShared echoes every packet on the SharedMedia port to its source,
+// reading and writing up to a batch of packets per system call.
+func (s *Server) echoShared() {
+	defer s.wg.Done()
+	const batch = 64
+	pc := ipv4.NewPacketConn(s.shared)
+	ms := make([]ipv4.Message, batch)
+	for i := range ms {
+		ms[i].Buffers = [][]byte{make([]byte, 1500)}
+	}
+	out := make([]ipv4.Message, 0, batch)
+	for {
+		for i := range ms {
+			ms[i].Buffers[0] = ms[i].Buffers[0][:cap(ms[i].Buffers[0])]
+		}
+		n, err := pc.ReadBatch(ms, 0)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		out = out[:0]
+		for _, m := range ms[:n] {
+			if m.N < 12 {
+				continue
+			}
+			out = append(out, ipv4.Message{Buffers: [][]byte{m.Buffers[0][:m.N]}, Addr: m.Addr})
+		}
+		for len(out) > 0 {
+			w, err := pc.WriteBatch(out, 0)
+			if err != nil {
+				break
+			}
+			s.SharedEchoed.Add(int64(w))
+			out = out[w:]
 		}
 	}
 }

@@ -35,6 +35,11 @@ type Options struct {
 	// Hold, if set, is called with each answered call before the 200 is
 	// sent; the 200 waits until it returns.
 	Hold func(callID string)
+	// SharedMedia answers every IPv4 call with one media port, echoed by
+	// one goroutine in batches (recvmmsg/sendmmsg), as sipp -rtp_echo
+	// does. It makes the echo cheap for load tests; calls then record no
+	// events and Call.Echoed stays 0 (Server.SharedEchoed counts).
+	SharedMedia bool
 }
 
 // Server is the UAS.
@@ -46,7 +51,10 @@ type Server struct {
 	calls map[string]*Call
 	wg    sync.WaitGroup
 
-	Invites atomic.Int64 // INVITEs received (retransmissions excluded)
+	shared *net.UDPConn // SharedMedia's port, nil otherwise
+
+	Invites      atomic.Int64 // INVITEs received (retransmissions excluded)
+	SharedEchoed atomic.Int64 // RTP packets echoed on the SharedMedia port
 }
 
 // Call is one answered (or ringing) call.
@@ -75,6 +83,17 @@ func Listen(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{conn: c, opts: opts, calls: map[string]*Call{}}
+	if opts.SharedMedia {
+		if s.shared, err = net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}); err != nil {
+			_ = c.Close()
+			return nil, err
+		}
+		// Every call's packets queue on this one socket: a default-sized
+		// buffer (~270 packets) overflows in bursts at a few hundred calls.
+		_ = s.shared.SetReadBuffer(4 << 20)
+		s.wg.Add(1)
+		go s.echoShared()
+	}
 	s.wg.Add(1)
 	go s.serve()
 	return s, nil
@@ -86,6 +105,9 @@ func (s *Server) Addr() netip.AddrPort { return s.conn.LocalAddr().(*net.UDPAddr
 // Close stops the server and every call.
 func (s *Server) Close() {
 	_ = s.conn.Close()
+	if s.shared != nil {
+		_ = s.shared.Close()
+	}
 	s.mu.Lock()
 	for _, c := range s.calls {
 		c.stop()
@@ -282,18 +304,25 @@ func (s *Server) onInvite(m msg, from netip.AddrPort) {
 		return
 	}
 	ip := net.IPv4(127, 0, 0, 1)
-	if strings.Contains(string(m.body), "c=IN IP6") {
+	v6 := strings.Contains(string(m.body), "c=IN IP6")
+	if v6 {
 		ip = net.IPv6loopback
 	}
-	c.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: ip})
-	if err != nil {
-		c.lastRes = s.respond(m, from, 503, "Service Unavailable", c.toTag, nil)
-		c.stop()
-		return
+	var media netip.AddrPort
+	if s.shared != nil && !v6 {
+		media = s.shared.LocalAddr().(*net.UDPAddr).AddrPort()
+	} else {
+		c.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: ip})
+		if err != nil {
+			c.lastRes = s.respond(m, from, 503, "Service Unavailable", c.toTag, nil)
+			c.stop()
+			return
+		}
+		s.wg.Add(1)
+		go s.echo(c, te)
+		media = c.rtp.LocalAddr().(*net.UDPAddr).AddrPort()
 	}
-	s.wg.Add(1)
-	go s.echo(c, te)
-	sdp := answerSDP(c.rtp.LocalAddr().(*net.UDPAddr).AddrPort(), pt, te)
+	sdp := answerSDP(media, pt, te)
 	if s.opts.EarlyMedia {
 		s.respond(m, from, 183, "Session Progress", c.toTag, sdp)
 	} else {
