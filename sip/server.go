@@ -70,7 +70,8 @@ type Server struct {
 	// Now is the clock for bindings, bans and records. If nil, time.Now.
 	Now func() time.Time
 	// UDPReaders is how many goroutines read the UDP socket (each in
-	// batches with recvmmsg). If zero, GOMAXPROCS.
+	// batches with recvmmsg). On Linux only the first waits on the socket;
+	// the others join in while it has a backlog. If zero, GOMAXPROCS.
 	UDPReaders int
 	// UserAgent is the Server header value. If empty, "webdial".
 	UserAgent string
@@ -209,8 +210,8 @@ func (s *Server) Serve(ctx context.Context, pc net.PacketConn, ln net.Listener) 
 	var mux *udpMux
 	if st.udp != nil {
 		mux = newUDPMux(st, st.udp)
-		for range st.readers(s) {
-			go func() { errc <- mux.read() }()
+		for i := range st.readers(s) {
+			go func() { errc <- mux.read(i == 0) }()
 		}
 		go func() { errc <- st.srv.ServeUDP(mux.pipe) }()
 	}

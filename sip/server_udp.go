@@ -9,19 +9,16 @@ import (
 	"time"
 
 	sipgosip "github.com/emiago/sipgo/sip"
-	"golang.org/x/net/ipv4"
-	"golang.org/x/net/ipv6"
 )
 
 // udpBatch is how many datagrams one recvmmsg/sendmmsg moves at most.
 const udpBatch = 32
 
-// batchConn is the part of ipv4.PacketConn / ipv6.PacketConn used here
-// (recvmmsg and sendmmsg on Linux, one datagram per call elsewhere).
-type batchConn interface {
-	ReadBatch(ms []ipv4.Message, flags int) (int, error)
-	WriteBatch(ms []ipv4.Message, flags int) (int, error)
-}
+// backlogBatch is the batch size at which a reader calls in a helper: a
+// batch this full means datagrams queue nearly as fast as one goroutine
+// drains them. A helper keeps reading while its batches hold at least
+// backlogBatch/2.
+const backlogBatch = 8
 
 // udpMux owns the server's UDP socket. Its readers take datagrams in
 // batches, answer everything outside admitted calls statelessly (replies
@@ -30,34 +27,44 @@ type batchConn interface {
 // keeps per-source state for (sipgo issue #150) — REGISTER, OPTIONS,
 // rejected INVITEs or garbage, and syscalls per message drop well below
 // sipgo's one recvfrom and one sendto per message.
+//
+// Where reads can be non-blocking (batchReadsGated), only the first reader
+// waits on the socket; the others sleep until a reader finds a backlog
+// (a batch of backlogBatch or more) and then read without waiting until
+// the backlog is gone. Readers that all wait on the socket take turns on
+// its read lock, and every turn wakes a goroutine on another thread — on a
+// lightly loaded server that hand-over cost more CPU than the messages.
 type udpMux struct {
-	st   *state
-	conn *net.UDPConn
-	bc   batchConn
-	pipe *pipeConn
+	st      *state
+	conn    *net.UDPConn
+	pipe    *pipeConn
+	backlog chan struct{}
 }
 
 func newUDPMux(st *state, conn *net.UDPConn) *udpMux {
-	m := &udpMux{st: st, conn: conn, pipe: newPipeConn(conn)}
-	if ap := addrPortOf(conn.LocalAddr()); ap.Addr().Is4() {
-		m.bc = ipv4.NewPacketConn(conn)
-	} else {
-		m.bc = ipv6.NewPacketConn(conn)
-	}
-	return m
+	return &udpMux{st: st, conn: conn, pipe: newPipeConn(conn), backlog: make(chan struct{}, 1)}
 }
 
 // read is one reader goroutine; it returns when the socket is closed.
-func (m *udpMux) read() error {
-	in := make([]ipv4.Message, udpBatch)
-	for i := range in {
-		in[i].Buffers = [][]byte{make([]byte, maxUDPMessage+1)}
+// The first reader (primary) waits on the socket, the others are helpers.
+func (m *udpMux) read(primary bool) error {
+	b, err := newUDPBatcher(m.conn)
+	if err != nil {
+		return err
 	}
-	out := make([]ipv4.Message, 0, udpBatch)
+	wait := primary || !batchReadsGated
 	bufs := make([]*bytes.Buffer, 0, udpBatch)
 	failures := 0
+	idle := true // a helper with no backlog to work on
 	for {
-		n, err := m.bc.ReadBatch(in, 0)
+		if !wait && idle {
+			select {
+			case <-m.backlog:
+			case <-m.pipe.closed:
+				return nil
+			}
+		}
+		n, err := b.read(wait)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return nil
@@ -70,53 +77,60 @@ func (m *udpMux) read() error {
 			continue
 		}
 		failures = 0
+		if batchReadsGated && n >= backlogBatch {
+			select {
+			case m.backlog <- struct{}{}:
+			default: // a helper is already called in
+			}
+		}
+		idle = n < backlogBatch/2
 		for i := range n {
-			msg := &in[i]
-			ua, ok := msg.Addr.(*net.UDPAddr)
-			if !ok || msg.N > maxUDPMessage {
-				continue // truncated: larger than any request we accept
+			if buf := m.serve(b, i); buf != nil {
+				bufs = append(bufs, buf)
 			}
-			src := addrPortOf(ua)
-			data := msg.Buffers[0][:msg.N]
-			register := bytes.HasPrefix(data, []byte("REGISTER "))
-			var key uint64
-			if register {
-				key = m.st.replies.key(src, data)
-				if reply := m.st.replies.get(key); reply != nil && m.st.guard.allow(src.Addr()) {
-					out = append(out, ipv4.Message{Buffers: [][]byte{reply}, Addr: ua})
-					continue
-				}
-			}
-			res, pass := m.handle(data, src)
-			if pass {
-				m.pipe.deliver(append([]byte(nil), data...), ua)
-				continue
-			}
-			if res == nil {
-				continue
-			}
-			buf := bufPool.Get().(*bytes.Buffer)
-			buf.Reset()
-			res.StringWrite(buf)
-			if register && res.StatusCode == 200 {
-				m.st.replies.put(key, buf.Bytes())
-			}
-			bufs = append(bufs, buf)
-			out = append(out, ipv4.Message{Buffers: [][]byte{buf.Bytes()}, Addr: ua})
 		}
-		for sent := 0; sent < len(out); {
-			k, err := m.bc.WriteBatch(out[sent:], 0)
-			if err != nil || k == 0 {
-				break // a full send buffer drops replies; UDP clients retransmit
-			}
-			sent += k
-		}
-		for i, b := range bufs {
-			bufPool.Put(b)
+		b.flush()
+		for i, buf := range bufs {
+			bufPool.Put(buf)
 			bufs[i] = nil
 		}
-		bufs, out = bufs[:0], out[:0]
+		bufs = bufs[:0]
 	}
+}
+
+// serve handles the i-th datagram of a batch: a reply is queued on b
+// (from the reply cache, or written into the returned pooled buffer, which
+// must live until b is flushed), or the datagram goes to sipgo.
+func (m *udpMux) serve(b *udpBatcher, i int) *bytes.Buffer {
+	data, src, truncated := b.datagram(i)
+	if truncated {
+		return nil
+	}
+	register := bytes.HasPrefix(data, []byte("REGISTER "))
+	var key uint64
+	if register {
+		key = m.st.replies.key(src, data)
+		if reply := m.st.replies.get(key); reply != nil && m.st.guard.allow(src.Addr()) {
+			b.reply(i, reply)
+			return nil
+		}
+	}
+	res, pass := m.handle(data, src)
+	if pass {
+		m.pipe.deliver(append([]byte(nil), data...), net.UDPAddrFromAddrPort(src))
+		return nil
+	}
+	if res == nil {
+		return nil
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	res.StringWrite(buf)
+	if register && res.StatusCode == 200 {
+		m.st.replies.put(key, buf.Bytes())
+	}
+	b.reply(i, buf.Bytes())
+	return buf
 }
 
 // handle applies the source limits and the stateless filter to one

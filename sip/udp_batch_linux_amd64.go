@@ -1,0 +1,6 @@
+package sip
+
+const (
+	sysRecvmmsg = 299
+	sysSendmmsg = 307
+)

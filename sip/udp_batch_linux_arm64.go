@@ -1,0 +1,6 @@
+package sip
+
+const (
+	sysRecvmmsg = 243
+	sysSendmmsg = 269
+)
