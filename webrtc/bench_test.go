@@ -2,9 +2,7 @@ package webrtc
 
 import (
 	"context"
-	"net"
 	"net/http"
-	"net/netip"
 	"testing"
 	"time"
 
@@ -53,56 +51,5 @@ func BenchmarkRTPHeader(b *testing.B) {
 		n := rtpPayloadEnd(buf, hl)
 		copy(buf[12:], buf[hl:n])
 		buf[0] = 0x80
-	}
-}
-
-// BenchmarkSIPSend compares one RTP send on the SIP side through the
-// kernel-connected socket with a send carrying the address (sendto on an
-// unconnected socket); the receiver drains in another goroutine.
-func BenchmarkSIPSend(b *testing.B) {
-	for _, connected := range []bool{false, true} {
-		name := "sendto"
-		if connected {
-			name = "connected"
-		}
-		b.Run(name, func(b *testing.B) {
-			lo := netip.MustParseAddr("127.0.0.1")
-			r, err := newRelay(lo, 0, 0, time.Now)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer r.close()
-			rx, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer rx.Close()
-			go func() {
-				buf := make([]byte, 1500)
-				for {
-					if _, err := rx.Read(buf); err != nil {
-						return
-					}
-				}
-			}()
-			remote := rx.LocalAddr().(*net.UDPAddr).AddrPort()
-			if connected {
-				r.setSIPMedia(sipMedia{Remote: remote, CodecPT: 0, EventPT: ptNone})
-				t := *r.target.Load()
-				t.latched = true
-				r.target.Store(&t)
-				r.sip.connect(r.conn, r, remote)
-				if r.sip.peer.Load() == nil {
-					b.Skip("connected UDP sockets not used on this platform")
-				}
-			}
-			pkt := rtpPacket(0, 1, 2, 3, make([]byte, 160))
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				if err := r.sip.send(r.conn, pkt, remote); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
 	}
 }

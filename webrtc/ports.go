@@ -36,18 +36,6 @@ func bindRTPPair(addr netip.Addr, portMin, portMax uint16) (rtpConn, rtcpConn *n
 			_ = c.Close()
 			continue
 		}
-		if port == 0 {
-			// Bind the OS-chosen port again by number: Linux keeps a
-			// port bound by number across connect/disconnect (the relay
-			// connects to the latched source), but unbinds an
-			// automatically chosen one on disconnect.
-			_ = c.Close()
-			c, err = net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, uint16(got))))
-			if err != nil {
-				_ = c2.Close()
-				continue
-			}
-		}
 		return c, c2, nil
 	}
 	return nil, nil, fmt.Errorf("%w: no free rtp port pair on %s", ErrOverloaded, addr)

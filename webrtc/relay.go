@@ -45,7 +45,6 @@ type relay struct {
 
 	target atomic.Pointer[sipTarget]
 	out    atomic.Pointer[pageOut]
-	sip    sipPeer // conn's kernel-level connection to the latched source
 
 	// Negotiated with the page (set by Bind before any media).
 	pageCodecPT, pageEventPT uint8
@@ -158,7 +157,6 @@ func (r *relay) setSIPMedia(m sipMedia) {
 		t.remote = netip.AddrPort{}
 	}
 	r.target.Store(t)
-	r.sip.disconnectUnless(r.conn, t)
 }
 
 // rtpHeaderLen returns the length of the fixed header, CSRCs and
@@ -225,7 +223,7 @@ func (r *relay) pageToSIP(track *pionwebrtc.TrackRemote) {
 		binary.BigEndian.PutUint32(pkt[8:], r.sipSSRC)
 		r.sipSeq++
 		r.sipLastTS, r.sipLastAt, r.sipSent = ts, r.now(), true
-		err = r.sip.send(r.conn, pkt, t.remote)
+		_, err = r.conn.WriteToUDPAddrPort(pkt, t.remote)
 		r.sipMu.Unlock()
 		if err == nil {
 			r.toSIP.Add(1)
@@ -281,7 +279,6 @@ func (r *relay) fromSIP(buf []byte, from netip.AddrPort, hdr *rtp.Header) {
 		nt.remote, nt.latched = from, true
 		if r.target.CompareAndSwap(t, &nt) {
 			t = &nt
-			r.sip.connect(r.conn, r, from)
 		} else {
 			t = r.target.Load()
 		}
