@@ -7,8 +7,6 @@ import (
 	"net/netip"
 	"sync"
 	"time"
-
-	sipgosip "github.com/emiago/sipgo/sip"
 )
 
 // udpBatch is how many datagrams one recvmmsg/sendmmsg moves at most.
@@ -106,16 +104,32 @@ func (m *udpMux) serve(b *udpBatcher, i int) *bytes.Buffer {
 	if truncated {
 		return nil
 	}
+	st := m.st
 	register := bytes.HasPrefix(data, []byte("REGISTER "))
 	var key uint64
 	if register {
-		key = m.st.replies.key(src, data)
-		if reply := m.st.replies.get(key); reply != nil && m.st.guard.allow(src.Addr()) {
+		key = st.replies.key(src, data)
+		if reply := st.replies.get(key); reply != nil && st.guard.allow(src.Addr()) {
 			b.reply(i, reply)
 			return nil
 		}
 	}
-	res, pass := m.handle(data, src)
+	if !st.guard.allow(src.Addr()) {
+		return nil
+	}
+	if register {
+		buf := bufPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		if code, ok := st.fastRegisterSafe(data, src, buf); ok {
+			if code == 200 {
+				st.replies.put(key, buf.Bytes())
+			}
+			b.reply(i, buf.Bytes())
+			return buf
+		}
+		bufPool.Put(buf)
+	}
+	res, pass := st.filterUDP(data, src)
 	if pass {
 		m.pipe.deliver(append([]byte(nil), data...), net.UDPAddrFromAddrPort(src))
 		return nil
@@ -133,14 +147,17 @@ func (m *udpMux) serve(b *udpBatcher, i int) *bytes.Buffer {
 	return buf
 }
 
-// handle applies the source limits and the stateless filter to one
-// datagram.
-func (m *udpMux) handle(data []byte, src netip.AddrPort) (*sipgosip.Response, bool) {
-	st := m.st
-	if !st.guard.allow(src.Addr()) {
-		return nil, false
-	}
-	return st.filterUDP(data, src)
+// fastRegisterSafe is fastRegister; a panic (a bug) is logged and the
+// datagram dropped, as filterUDP does (the client retransmits).
+func (st *state) fastRegisterSafe(data []byte, src netip.AddrPort, buf *bytes.Buffer) (code int, handled bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			st.log.Error("sip: register fast path panic", "source", src.String(), "panic", r)
+			buf.Reset()
+			code, handled = 0, true
+		}
+	}()
+	return st.fastRegister(data, src, buf)
 }
 
 // datagram is one message handed to sipgo.
