@@ -50,7 +50,8 @@ const maxScanVias = 8
 // decides is decided on the same regRequest as for the sipgo path.
 func scanRegister(data []byte, sc *regScan) bool {
 	line, rest, ok := cutLine(data)
-	if !ok || !bytes.HasPrefix(line, []byte("REGISTER ")) || !bytes.HasSuffix(line, []byte(" SIP/2.0")) {
+	if !ok || len(line) <= len("REGISTER  SIP/2.0") ||
+		!bytes.HasPrefix(line, []byte("REGISTER ")) || !bytes.HasSuffix(line, []byte(" SIP/2.0")) {
 		return false
 	}
 	sc.uri = line[len("REGISTER ") : len(line)-len(" SIP/2.0")]
@@ -206,11 +207,11 @@ func scanVia(v []byte) bool {
 			return false
 		}
 	}
-	hostport, params, _ := bytes.Cut(rest[sp+1:], []byte(";"))
+	hostport, params, hasParams := bytes.Cut(rest[sp+1:], []byte(";"))
 	if _, ok := scanHostPort(hostport); !ok {
 		return false
 	}
-	return scanParams(params, nil)
+	return !hasParams || scanParams(params, nil)
 }
 
 // scanNameAddr accepts "<sip:[user@]host[:port]>" and parameters.
@@ -279,18 +280,15 @@ func scanHostPort(b []byte) ([]byte, bool) {
 	return host, true
 }
 
-// scanParams accepts ";"-separated "name[=token]" parameters (the
-// leading ";" already cut), names lowercase and unique. With u it notes
-// tag and expires.
+// scanParams accepts one or more ";"-separated "name[=token]" parameters
+// (the leading ";" already cut), names lowercase and unique, none empty.
+// With u it notes tag and expires.
 func scanParams(b []byte, u *scannedURI) bool {
-	if len(b) == 0 {
-		return true
-	}
 	var seen [8][]byte
 	n := 0
-	for len(b) > 0 {
+	for more := true; more; {
 		var p []byte
-		p, b, _ = bytes.Cut(b, []byte(";"))
+		p, b, more = bytes.Cut(b, []byte(";"))
 		name, value, hasValue := bytes.Cut(p, []byte("="))
 		if len(name) == 0 || (hasValue && len(value) == 0) || n == len(seen) {
 			return false
