@@ -36,6 +36,8 @@ type Result struct {
 	DriverCPUPercent  float64 `json:"driverCpuPercent"`
 	GatewayGoroutines int     `json:"gatewayGoroutines"`
 	GatewayMaxRSSKB   int64   `json:"gatewayMaxRssKB"`
+	GatewayAllocsPkt  float64 `json:"gatewayAllocsPerPacket"` // heap allocations per relayed packet
+	GatewayGCs        uint32  `json:"gatewayGCs"`             // garbage collections in the window
 }
 
 type peer struct {
@@ -199,6 +201,10 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 		res.CPUMicrosPerPkt = float64(gcpu.Microseconds()) / float64(res.RelayedPackets)
 	}
 	res.DriverCPUPercent = 100 * (d1 - d0).Seconds() / wall.Seconds()
+	if res.RelayedPackets > 0 {
+		res.GatewayAllocsPkt = float64(g1.Mallocs-g0.Mallocs) / float64(res.RelayedPackets)
+	}
+	res.GatewayGCs = g1.NumGC - g0.NumGC
 	res.GatewayGoroutines = g1.Goroutines
 	res.GatewayMaxRSSKB = g1.RSSKB
 

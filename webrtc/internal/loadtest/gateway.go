@@ -61,7 +61,10 @@ func runGateway(proxy, keyHex string) error {
 		var ru syscall.Rusage
 		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 		s := gw.Stats()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
 		_ = json.NewEncoder(w).Encode(gatewayStats{
+			Mallocs: ms.Mallocs, NumGC: ms.NumGC,
 			CPUNanos:     ru.Utime.Nano() + ru.Stime.Nano(),
 			SysNanos:     ru.Stime.Nano(),
 			PacketsToSIP: s.PacketsToSIP, PacketsToPage: s.PacketsToPage,

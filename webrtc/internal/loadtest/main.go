@@ -97,6 +97,8 @@ type gatewayStats struct {
 	Active        int    `json:"active"`
 	Goroutines    int    `json:"goroutines"`
 	RSSKB         int64  `json:"rssKB"`
+	Mallocs       uint64 `json:"mallocs"`
+	NumGC         uint32 `json:"numGC"`
 }
 
 func fetchStats(base string) (gatewayStats, error) {
