@@ -40,12 +40,15 @@ type udpBatcher struct {
 
 	// Results of the callbacks, which are built once (a closure per call
 	// would allocate).
-	got    int
-	sent   int
-	errno  syscall.Errno
-	wait   bool
-	readF  func(fd uintptr) bool
-	writeF func(fd uintptr) bool
+	got           int
+	sent          int
+	errno         syscall.Errno
+	wait          bool
+	blocked       bool // the last send through Control met a full buffer
+	readF         func(fd uintptr) bool
+	writeF        func(fd uintptr) bool
+	controlReadF  func(fd uintptr)
+	controlWriteF func(fd uintptr)
 }
 
 func newUDPBatcher(conn *net.UDPConn) (*udpBatcher, error) {
@@ -73,6 +76,8 @@ func newUDPBatcher(conn *net.UDPConn) (*udpBatcher, error) {
 	}
 	b.readF = b.recv
 	b.writeF = b.send
+	b.controlReadF = func(fd uintptr) { b.recv(fd) }
+	b.controlWriteF = func(fd uintptr) { b.blocked = !b.send(fd) }
 	return b, nil
 }
 
@@ -120,10 +125,19 @@ func (b *udpBatcher) send(fd uintptr) bool {
 
 // read fills the batch with the datagrams queued on the socket and
 // reports how many. With wait it blocks (in the poller) until at least
-// one arrives; without, it returns 0 when none is queued.
+// one arrives; without, it returns 0 when none is queued. Without wait
+// the call goes through Control, not Read: Read would queue behind the
+// waiting reader, which holds the socket's read lock while it waits, and
+// be woken on another thread when that one returns.
 func (b *udpBatcher) read(wait bool) (int, error) {
 	b.wait, b.got, b.errno = wait, 0, 0
-	if err := b.rc.Read(b.readF); err != nil {
+	var err error
+	if wait {
+		err = b.rc.Read(b.readF)
+	} else {
+		err = b.rc.Control(b.controlReadF)
+	}
+	if err != nil {
 		return 0, err
 	}
 	switch b.errno {
@@ -167,7 +181,15 @@ func (b *udpBatcher) flush() {
 	}
 	b.sent, b.errno = 0, 0
 	for b.sent < b.nOut {
-		if err := b.rc.Write(b.writeF); err != nil {
+		// Control first: sends never wait for each other on the
+		// socket's write lock; Write (which waits until the socket is
+		// writable) only when the send buffer is full.
+		b.blocked = false
+		err := b.rc.Control(b.controlWriteF)
+		if err == nil && b.blocked {
+			err = b.rc.Write(b.writeF)
+		}
+		if err != nil {
 			break
 		}
 		if b.errno != 0 {
