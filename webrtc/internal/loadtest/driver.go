@@ -140,6 +140,7 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	res.SetupFailed = int(failed.Load())
 
 	// Media: every peer sends a packet every 20 ms, phases spread.
+	allocSnapshot(base, "start")
 	g0, err := fetchStats(base)
 	if err != nil {
 		return res, err
@@ -166,6 +167,7 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	close(stop)
 	sw.Wait()
 	g1, err := fetchStats(base)
+	allocSnapshot(base, "end")
 	if err != nil {
 		return res, err
 	}
@@ -332,5 +334,16 @@ func (p *peer) send(payload []byte, sent *atomic.Int64) {
 	binary.BigEndian.PutUint32(payload[8:], p.id)
 	if p.c.WriteAudio(payload) == nil {
 		sent.Add(1)
+	}
+}
+
+// allocSnapshot makes the gateway write its allocation profile (only with
+// LOADTEST_ALLOCPROFILE).
+func allocSnapshot(base, name string) {
+	if os.Getenv("LOADTEST_ALLOCPROFILE") == "" {
+		return
+	}
+	if resp, err := http.Get(base + "/allocs?name=" + name); err == nil {
+		_ = resp.Body.Close()
 	}
 }

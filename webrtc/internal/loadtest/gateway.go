@@ -84,6 +84,22 @@ func runGateway(proxy, keyHex string) error {
 			_ = f.Close()
 		})
 	}
+	if path := os.Getenv("LOADTEST_ALLOCPROFILE"); path != "" {
+		// Every allocation is sampled; the driver asks for a snapshot at
+		// the start and the end of the window (name=start, name=end) so
+		// that pprof -base shows the window alone.
+		runtime.MemProfileRate = 1
+		mux.HandleFunc("/allocs", func(w http.ResponseWriter, r *http.Request) {
+			f, err := os.Create(path + "." + r.URL.Query().Get("name"))
+			if err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			runtime.GC() // the profile reports as of the last GC
+			_ = pprof.Lookup("allocs").WriteTo(f, 0)
+			_ = f.Close()
+		})
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
