@@ -102,70 +102,75 @@ func scanHeader(line []byte, sc *regScan) bool {
 	if len(value) == 0 {
 		return false
 	}
-	switch {
-	case headerIs(name, "via", "v"):
+	var lower [16]byte
+	if len(name) > len(lower) {
+		return true // no header the registrar reads; sipgo keeps it as is
+	}
+	for i, c := range name {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	switch string(lower[:len(name)]) {
+	case "via", "v":
 		if sc.nVia == maxScanVias || !scanVia(value) {
 			return false
 		}
 		sc.vias[sc.nVia] = value
 		sc.nVia++
-	case headerIs(name, "from", "f"):
+	case "from", "f":
 		var u scannedURI
 		if sc.from != nil || !scanNameAddr(value, &u) {
 			return false
 		}
 		sc.from = value
-	case headerIs(name, "to", "t"):
+	case "to", "t":
 		var u scannedURI
 		if sc.to != nil || !scanNameAddr(value, &u) {
 			return false
 		}
 		sc.to, sc.toUser, sc.toHost, sc.toTag = value, u.user, u.host, u.tag
-	case headerIs(name, "call-id", "i"):
+	case "call-id", "i":
 		if sc.callID != nil || bytes.ContainsAny(value, " \"") {
 			return false
 		}
 		sc.callID = value
-	case headerIs(name, "cseq", ""):
+	case "cseq":
 		n, ok := scanCSeq(value)
 		if sc.cseq != nil || !ok {
 			return false
 		}
 		sc.cseq, sc.cseqNo = value, n
-	case headerIs(name, "contact", "m"):
+	case "contact", "m":
 		if sc.hasContact || !scanNameAddr(value, &sc.contact) {
 			return false
 		}
 		sc.hasContact = true
-	case headerIs(name, "expires", ""):
+	case "expires":
 		if sc.hasExpires {
 			return false
 		}
 		sc.expires, sc.hasExpires = value, true
-	case headerIs(name, "authorization", ""):
+	case "authorization":
 		if sc.hasAuthz {
 			return false
 		}
 		sc.authz, sc.hasAuthz = value, true
-	case headerIs(name, "max-forwards", ""):
+	case "max-forwards":
 		if _, ok := scanUint(value, 9); sc.maxFwd || !ok {
 			return false
 		}
 		sc.maxFwd = true
-	case headerIs(name, "content-length", "l"):
+	case "content-length", "l":
 		if sc.contentLen || string(value) != "0" {
 			return false
 		}
 		sc.contentLen = true
-	case headerIs(name, "content-type", "c"), headerIs(name, "route", ""), headerIs(name, "record-route", ""),
-		headerIs(name, "refer-to", ""), headerIs(name, "referred-by", ""):
+	case "content-type", "c", "route", "record-route", "refer-to", "referred-by":
 		return false // sipgo parses these and might reject them
 	}
 	return true
-}
-
-func headerIs(name []byte, long, compact string) bool {
-	return bytes.EqualFold(name, []byte(long)) || (compact != "" && bytes.EqualFold(name, []byte(compact)))
 }
 
 // scanCSeq accepts "<seq> REGISTER" as sipgo would write it back.

@@ -44,6 +44,7 @@ type udpBatcher struct {
 	sent          int
 	errno         syscall.Errno
 	wait          bool
+	waited        bool // the last read waited in the poller
 	blocked       bool // the last send through Control met a full buffer
 	readF         func(fd uintptr) bool
 	writeF        func(fd uintptr) bool
@@ -96,6 +97,7 @@ func (b *udpBatcher) recv(fd uintptr) bool {
 			continue
 		}
 		if e == syscall.EAGAIN && b.wait {
+			b.waited = true
 			return false // let the poller wait for readability
 		}
 		b.got, b.errno = int(n), e
@@ -124,29 +126,29 @@ func (b *udpBatcher) send(fd uintptr) bool {
 }
 
 // read fills the batch with the datagrams queued on the socket and
-// reports how many. With wait it blocks (in the poller) until at least
-// one arrives; without, it returns 0 when none is queued. Without wait
+// reports how many, and whether it had to wait for the first. With wait
+// it blocks (in the poller) until at least one arrives; without, it
+// returns 0 when none is queued. Without wait
 // the call goes through Control, not Read: Read would queue behind the
 // waiting reader, which holds the socket's read lock while it waits, and
 // be woken on another thread when that one returns.
-func (b *udpBatcher) read(wait bool) (int, error) {
-	b.wait, b.got, b.errno = wait, 0, 0
-	var err error
+func (b *udpBatcher) read(wait bool) (n int, waited bool, err error) {
+	b.wait, b.waited, b.got, b.errno = wait, false, 0, 0
 	if wait {
 		err = b.rc.Read(b.readF)
 	} else {
 		err = b.rc.Control(b.controlReadF)
 	}
 	if err != nil {
-		return 0, err
+		return 0, b.waited, err
 	}
 	switch b.errno {
 	case 0:
-		return b.got, nil
+		return b.got, b.waited, nil
 	case syscall.EAGAIN:
-		return 0, nil
+		return 0, b.waited, nil
 	}
-	return 0, b.errno
+	return 0, b.waited, b.errno
 }
 
 // datagram returns the i-th datagram read, its source, and whether it

@@ -44,10 +44,10 @@ func newUDPBatcher(conn *net.UDPConn) (*udpBatcher, error) {
 	return b, nil
 }
 
-func (b *udpBatcher) read(bool) (int, error) {
-	n, err := b.bc.ReadBatch(b.in, 0)
+func (b *udpBatcher) read(bool) (n int, waited bool, err error) {
+	n, err = b.bc.ReadBatch(b.in, 0)
 	if err != nil {
-		return 0, err
+		return 0, true, err
 	}
 	for i := range n {
 		if ua, ok := b.in[i].Addr.(*net.UDPAddr); ok {
@@ -56,7 +56,7 @@ func (b *udpBatcher) read(bool) (int, error) {
 			b.srcs[i] = netip.AddrPort{}
 		}
 	}
-	return n, nil
+	return n, true, nil
 }
 
 func (b *udpBatcher) datagram(i int) ([]byte, netip.AddrPort, bool) {
