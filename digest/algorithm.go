@@ -33,8 +33,18 @@ func (a Algorithm) hexLen() int {
 // parseAlgorithm maps a received algorithm token (case-insensitive; empty
 // means MD5 per RFC 2617 §3.2.1 and RFC 8760) to its canonical name.
 func parseAlgorithm(s string) (Algorithm, bool) {
+	// Clients send the canonical spelling; the exact switch is a few
+	// word compares, where EqualFold walks the strings byte by byte.
+	switch s {
+	case "", "MD5":
+		return MD5, true
+	case "SHA-256":
+		return SHA256, true
+	case "SHA-512-256":
+		return SHA512_256, true
+	}
 	switch {
-	case s == "" || strings.EqualFold(s, string(MD5)):
+	case strings.EqualFold(s, string(MD5)):
 		return MD5, true
 	case strings.EqualFold(s, string(SHA256)):
 		return SHA256, true
