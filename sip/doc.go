@@ -54,7 +54,13 @@
 //
 // The server owns its UDP socket: reader goroutines take datagrams in
 // batches (recvmmsg) and answer REGISTER, OPTIONS, rejected INVITEs and
-// stray requests statelessly, replies batched too (sendmmsg). The digest
+// stray requests statelessly, replies batched too (sendmmsg). One reader
+// waits on the socket; more join only under sustained load, because
+// handing the socket between goroutines costs thread wake-ups. Plain
+// REGISTERs take a fast path that reads only the headers the registrar
+// needs and writes the response itself; anything it does not fully
+// understand goes to sipgo's parser, and a differential test and fuzz
+// target hold the two paths to the same answers. The digest
 // nonce is stateless (HMAC), so no server transaction is created or kept
 // (sipgo would keep each one 32 s). Only admitted INVITEs and the messages
 // of their calls reach sipgo's transaction layer, through an in-memory

@@ -71,7 +71,8 @@ type Server struct {
 	Now func() time.Time
 	// UDPReaders is how many goroutines read the UDP socket (each in
 	// batches with recvmmsg). On Linux only the first waits on the socket;
-	// the others join in while it has a backlog. If zero, GOMAXPROCS.
+	// the others join in once it has been kept busy for 2 ms, and only
+	// until the socket is drained. If zero, GOMAXPROCS.
 	UDPReaders int
 	// UserAgent is the Server header value. If empty, "webdial".
 	UserAgent string
