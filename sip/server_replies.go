@@ -42,8 +42,8 @@ func newReplyCache(now func() time.Time) *replyCache {
 func (c *replyCache) key(src netip.AddrPort, data []byte) uint64 {
 	var h maphash.Hash
 	h.SetSeed(c.seed)
-	b := src.AppendTo(nil)
-	h.Write(b)
+	var a [64]byte
+	h.Write(src.AppendTo(a[:0]))
 	h.Write(data)
 	return h.Sum64()
 }
