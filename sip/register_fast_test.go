@@ -242,6 +242,15 @@ func TestFastRegisterMatchesSipgo(t *testing.T) {
 		regMsg("user0001", 67, "", "CSeq: 67 REGISTER", "CSeq: 67 INVITE"),
 		regMsg("user0001", 68, "", "Call-ID: 2-17@192.0.2.7\r\n", ""),
 		regMsg("user0001", 69, "", "Contact: <sip:user0001@192.0.2.7:5062>", "Contact: <sip:a@h>, <sip:b@h>"),
+		regMsg("user0001", 70, "Contact: <sip:user0001@192.0.2.8:5062>\r\n"),
+		regMsg("user0001", 71, "Expires: 60\r\n"),
+		regMsg("user0001", 72, "From: <sip:user0001@example.com>;tag=2\r\n"),
+		regMsg("user0001", 73, "To: <sip:user0001@example.com>\r\n"),
+		regMsg("user0001", 74, "CSeq: 74 REGISTER\r\n"),
+		regMsg("user0001", 75, "Authorization: Digest a=b\r\nAuthorization: Digest c=d\r\n"),
+		regMsg("user0001", 76, "Via: SIP/2.0/UDP a, SIP/2.0/UDP b\r\n"),
+		regMsg("user0001", 77, "", "Contact: <sip:user0001@192.0.2.7:5062>", "Contact: <sip:user0001@192.0.2.7:5062;transport=udp>"),
+		regMsg("user0001", 78, "", "Contact: <sip:user0001@192.0.2.7:5062>", "Contact: <sip:us%65r@192.0.2.7:5062>"),
 	} {
 		if res, fast := p.exchange(t, m); fast {
 			t.Errorf("fast path answered %q with %q", m, res)
