@@ -100,7 +100,8 @@ func startBaresip(t *testing.T, bs *baresipServer, password string) (*testpeer.P
 		}
 		t.Skipf("skipping: baresip's account.so not found in %v", baresipModuleDirs)
 	}
-	port := testpeer.FreePort(t)
+	// baresip also listens for TLS on the next port up.
+	port := testpeer.FreePortRun(t, 2)
 	p := testpeer.Start(t, "baresip", testpeer.Options{
 		// -s prints the SIP trace, shown when a test fails. No -d: the
 		// daemon would fork away from the process testpeer stops.

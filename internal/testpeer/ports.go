@@ -2,6 +2,7 @@ package testpeer
 
 import (
 	"net"
+	"strconv"
 	"testing"
 )
 
@@ -27,6 +28,40 @@ func FreePort(t testing.TB) int {
 	}
 	t.Fatalf("testpeer: no port free for both udp and tcp after 50 tries")
 	return 0
+}
+
+// FreePortRun returns a port p such that p .. p+n-1 are all free for TCP
+// and UDP on 127.0.0.1, for peers that bind the ports after the one they
+// are given (baresip listens for TLS on sip_listen's port + 1).
+func FreePortRun(t testing.TB, n int) int {
+	t.Helper()
+	for range 50 {
+		p := FreePort(t)
+		if p+n-1 <= 65535 && portsFree(p+1, p+n-1) {
+			return p
+		}
+	}
+	t.Fatalf("testpeer: no run of %d free ports after 50 tries", n)
+	return 0
+}
+
+// portsFree reports whether every port in [first, last] can be bound for
+// TCP and UDP on 127.0.0.1 right now.
+func portsFree(first, last int) bool {
+	for p := first; p <= last; p++ {
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(p))
+		tl, err := net.Listen("tcp", addr)
+		if err != nil {
+			return false
+		}
+		ul, err := net.ListenPacket("udp", addr)
+		tl.Close()
+		if err != nil {
+			return false
+		}
+		ul.Close()
+	}
+	return true
 }
 
 // FreePorts returns n distinct ports from [FreePort].

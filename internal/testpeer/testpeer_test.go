@@ -2,6 +2,7 @@ package testpeer_test
 
 import (
 	"context"
+	"net"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -52,6 +53,17 @@ func TestFreePortsDistinct(t *testing.T) {
 			t.Fatalf("bad or repeated port %d in %v", p, ports)
 		}
 		seen[p] = true
+	}
+}
+
+func TestFreePortRunIsBindable(t *testing.T) {
+	p := testpeer.FreePortRun(t, 3)
+	for q := p; q < p+3; q++ {
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(q)))
+		if err != nil {
+			t.Fatalf("port %d of the run starting at %d: %v", q, p, err)
+		}
+		l.Close()
 	}
 }
 
