@@ -183,6 +183,7 @@ func (b *udpBatcher) flush() {
 	}
 	b.sent, b.errno = 0, 0
 	for b.sent < b.nOut {
+		before := b.sent
 		// Control first: sends never wait for each other on the
 		// socket's write lock; Write (which waits until the socket is
 		// writable) only when the send buffer is full.
@@ -199,6 +200,9 @@ func (b *udpBatcher) flush() {
 			// (unreachable destination, ...): skip that one.
 			b.errno = 0
 			b.sent++
+		}
+		if b.sent == before {
+			break // sendmmsg reported nothing sent and no error: never spin
 		}
 	}
 	for i := range b.nOut {
