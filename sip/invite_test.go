@@ -104,17 +104,7 @@ func TestServerInviteAuthenticatedCaller(t *testing.T) {
 	c := dialServer(t, ts)
 	res := finalResponse(t, c, inviteMsg(c.LocalAddr(), "sip:alice@example.com", "tel:+15551234567", 1))
 	wantStatus(t, res, "407")
-	var chals []string
-	for _, line := range strings.Split(res, "\r\n") {
-		if v, ok := strings.CutPrefix(line, "Proxy-Authenticate: "); ok {
-			chals = append(chals, v)
-		}
-	}
-	dc := &digest.Client{Username: testUser, Password: testPassword}
-	authz, err := dc.Authorize(chals, "INVITE", "tel:+15551234567", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	authz := answerChallenges(t, res, "Proxy-Authenticate", testUser, testPassword, "INVITE", "tel:+15551234567")
 	// Authenticated callers may reach the PSTN within the prefixes; the
 	// default router has no trunk, so the call ends in 404 after routing.
 	res = finalResponse(t, c, inviteMsg(c.LocalAddr(), "sip:alice@example.com", "tel:+15551234567", 2, "Proxy-Authorization: "+authz))

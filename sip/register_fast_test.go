@@ -148,18 +148,25 @@ func regMsg(user string, cseq int, extra string, edit ...string) []byte {
 // authorize answers the challenges in res for user.
 func authorize(t testing.TB, res, user, password string) string {
 	t.Helper()
+	return "Authorization: " + answerChallenges(t, res, "WWW-Authenticate", user, password, "REGISTER", "sip:example.com") + "\r\n"
+}
+
+// answerChallenges answers the digest challenges in the header lines
+// named header of the response res, for method and uri.
+func answerChallenges(t testing.TB, res, header, user, password, method, uri string) string {
+	t.Helper()
 	var chals []string
 	for _, line := range strings.Split(res, "\r\n") {
-		if v, ok := strings.CutPrefix(line, "WWW-Authenticate: "); ok {
+		if v, ok := strings.CutPrefix(line, header+": "); ok {
 			chals = append(chals, v)
 		}
 	}
 	dc := &digest.Client{Username: user, Password: password}
-	authz, err := dc.Authorize(chals, "REGISTER", "sip:example.com", nil)
+	authz, err := dc.Authorize(chals, method, uri, nil)
 	if err != nil {
-		t.Fatalf("authorize %q: %v", res, err)
+		t.Fatalf("answer %s challenges in %q: %v", header, res, err)
 	}
-	return "Authorization: " + authz + "\r\n"
+	return authz
 }
 
 // TestFastRegisterMatchesSipgo runs REGISTER exchanges (challenge,
