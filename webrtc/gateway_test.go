@@ -60,14 +60,7 @@ func TestEchoCallGoUAS(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var got echoCollector
-	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token(), OnRTP: got.onRTP})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.WaitState(ctx, "answered"); err != nil {
-		t.Fatal(err)
-	}
+	c := b.answeredCall(ctx, got.onRTP)
 	const packets = 50
 	for i := 0; i < packets; i++ {
 		if err := c.WriteAudio(payloadOf(i)); err != nil {

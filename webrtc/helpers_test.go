@@ -136,9 +136,10 @@ func (b *bed) dial(ctx context.Context, o pageclient.Options) (*pageclient.Clien
 
 // answeredCall places a call from the test origin with a fresh token and
 // waits until the page hears "answered"; the page closes at test cleanup.
-func (b *bed) answeredCall(ctx context.Context) *pageclient.Client {
+// onRTP, if not nil, receives the RTP the page gets.
+func (b *bed) answeredCall(ctx context.Context, onRTP func(pkt []byte)) *pageclient.Client {
 	b.t.Helper()
-	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token()})
+	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token(), OnRTP: onRTP})
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -147,6 +148,17 @@ func (b *bed) answeredCall(ctx context.Context) *pageclient.Client {
 		b.t.Fatal(err)
 	}
 	return c
+}
+
+// waitSIPLegEnded waits until the echo's first call has ended (BYE or
+// CANCEL seen); what names the failure.
+func waitSIPLegEnded(t testing.TB, ctx context.Context, echo *sipecho.Server, what string) {
+	t.Helper()
+	select {
+	case <-echo.Calls()[0].Done():
+	case <-ctx.Done():
+		t.Fatal(what)
+	}
 }
 
 func startEcho(t testing.TB, opts sipecho.Options) *sipecho.Server {

@@ -16,7 +16,7 @@ func TestRemoteByeEndsPage(t *testing.T) {
 	b := newBed(t, echo.Addr().String(), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c := b.answeredCall(ctx)
+	c := b.answeredCall(ctx, nil)
 	if err := echo.Hangup(echo.Calls()[0]); err != nil {
 		t.Fatal(err)
 	}
@@ -38,15 +38,11 @@ func TestPageHangupOverControlChannel(t *testing.T) {
 	b := newBed(t, echo.Addr().String(), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c := b.answeredCall(ctx)
+	c := b.answeredCall(ctx, nil)
 	if err := c.Send(pageclient.Message{Type: "hangup"}); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-echo.Calls()[0].Done():
-	case <-ctx.Done():
-		t.Fatal("no BYE")
-	}
+	waitSIPLegEnded(t, ctx, echo, "no BYE")
 	if m, err := c.WaitState(ctx, "ended"); err != nil || m.Reason != reasonControl {
 		t.Fatalf("ended %+v %v", m, err)
 	}
@@ -67,11 +63,7 @@ func TestPageVanishes(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = c.Close()
-	select {
-	case <-echo.Calls()[0].Done():
-	case <-ctx.Done():
-		t.Fatal("SIP leg not hung up after the page vanished")
-	}
+	waitSIPLegEnded(t, ctx, echo, "SIP leg not hung up after the page vanished")
 }
 
 // TestPageNeverConnects posts an offer and never applies the answer: ICE
@@ -87,11 +79,7 @@ func TestPageNeverConnects(t *testing.T) {
 	}
 	defer c.Close()
 	waitFor(t, ctx, "INVITE", func() bool { return len(echo.Calls()) == 1 })
-	select {
-	case <-echo.Calls()[0].Done():
-	case <-ctx.Done():
-		t.Fatal("SIP leg not hung up")
-	}
+	waitSIPLegEnded(t, ctx, echo, "SIP leg not hung up")
 	waitFor(t, ctx, "gateway idle", func() bool { return b.gw.Stats().ActiveCalls == 0 })
 }
 
@@ -100,7 +88,7 @@ func TestDTMFFromPage(t *testing.T) {
 	b := newBed(t, echo.Addr().String(), nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c := b.answeredCall(ctx)
+	c := b.answeredCall(ctx, nil)
 	if err := c.Send(pageclient.Message{Type: "dtmf", Digits: "1*9#"}); err != nil {
 		t.Fatal(err)
 	}
@@ -238,11 +226,7 @@ func TestMaxDuration(t *testing.T) {
 	if m, err := c.WaitState(ctx, "ended"); err != nil || m.Reason != "max duration" {
 		t.Fatalf("ended %+v %v", m, err)
 	}
-	select {
-	case <-echo.Calls()[0].Done():
-	case <-ctx.Done():
-		t.Fatal("no BYE")
-	}
+	waitSIPLegEnded(t, ctx, echo, "no BYE")
 }
 
 func TestRejectedCall(t *testing.T) {
@@ -323,9 +307,5 @@ func TestRingTimeout(t *testing.T) {
 	if err != nil || m.Reason != "no answer" {
 		t.Fatalf("ended %+v %v", m, err)
 	}
-	select {
-	case <-echo.Calls()[0].Done(): // CANCEL arrived
-	case <-ctx.Done():
-		t.Fatal("INVITE not cancelled")
-	}
+	waitSIPLegEnded(t, ctx, echo, "INVITE not cancelled")
 }

@@ -91,14 +91,7 @@ func TestSippEchoPageHangsUp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var got pageRecorder
-	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token(), OnRTP: got.onRTP})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.WaitState(ctx, "answered"); err != nil {
-		t.Fatal(err)
-	}
+	c := b.answeredCall(ctx, got.onRTP)
 	if err := c.ConnectedWithin(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -128,14 +121,7 @@ func TestSippEchoRemoteBye(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var got pageRecorder
-	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token(), OnRTP: got.onRTP})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.WaitState(ctx, "answered"); err != nil {
-		t.Fatal(err)
-	}
+	c := b.answeredCall(ctx, got.onRTP)
 	if err := c.ConnectedWithin(ctx); err != nil {
 		t.Fatal(err)
 	}
