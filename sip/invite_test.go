@@ -104,7 +104,7 @@ func TestServerInviteAuthenticatedCaller(t *testing.T) {
 	c := dialServer(t, ts)
 	res := finalResponse(t, c, inviteMsg(c.LocalAddr(), "sip:alice@example.com", "tel:+15551234567", 1))
 	wantStatus(t, res, "407")
-	authz := answerChallenges(t, res, "Proxy-Authenticate", testUser, testPassword, "INVITE", "tel:+15551234567")
+	authz := answerChallenges(t, &digest.Client{Username: testUser, Password: testPassword}, res, "Proxy-Authenticate", "INVITE", "tel:+15551234567")
 	// Authenticated callers may reach the PSTN within the prefixes; the
 	// default router has no trunk, so the call ends in 404 after routing.
 	res = finalResponse(t, c, inviteMsg(c.LocalAddr(), "sip:alice@example.com", "tel:+15551234567", 2, "Proxy-Authorization: "+authz))
@@ -124,13 +124,7 @@ func TestServerInviteSpoofedInDomainUser(t *testing.T) {
 	// bob's From, alice's credentials: refused.
 	res := finalResponse(t, c, inviteMsg(c.LocalAddr(), "sip:bob@example.com", "sip:alice@example.com", 1))
 	wantStatus(t, res, "407")
-	var chals []string
-	for _, line := range strings.Split(res, "\r\n") {
-		if v, ok := strings.CutPrefix(line, "Proxy-Authenticate: "); ok {
-			chals = append(chals, v)
-		}
-	}
-	authz, _ := (&digest.Client{Username: testUser, Password: testPassword}).Authorize(chals, "INVITE", "sip:alice@example.com", nil)
+	authz := answerChallenges(t, &digest.Client{Username: testUser, Password: testPassword}, res, "Proxy-Authenticate", "INVITE", "sip:alice@example.com")
 	res = finalResponse(t, c, inviteMsg(c.LocalAddr(), "sip:bob@example.com", "sip:alice@example.com", 2, "Proxy-Authorization: "+authz))
 	wantStatus(t, res, "403")
 }

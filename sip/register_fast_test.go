@@ -148,12 +148,13 @@ func regMsg(user string, cseq int, extra string, edit ...string) []byte {
 // authorize answers the challenges in res for user.
 func authorize(t testing.TB, res, user, password string) string {
 	t.Helper()
-	return "Authorization: " + answerChallenges(t, res, "WWW-Authenticate", user, password, "REGISTER", "sip:example.com") + "\r\n"
+	dc := &digest.Client{Username: user, Password: password}
+	return "Authorization: " + answerChallenges(t, dc, res, "WWW-Authenticate", "REGISTER", "sip:example.com") + "\r\n"
 }
 
-// answerChallenges answers the digest challenges in the header lines
-// named header of the response res, for method and uri.
-func answerChallenges(t testing.TB, res, header, user, password, method, uri string) string {
+// answerChallenges answers, with dc, the digest challenges in the header
+// lines named header of the response res, for method and uri.
+func answerChallenges(t testing.TB, dc *digest.Client, res, header, method, uri string) string {
 	t.Helper()
 	var chals []string
 	for _, line := range strings.Split(res, "\r\n") {
@@ -161,7 +162,6 @@ func answerChallenges(t testing.TB, res, header, user, password, method, uri str
 			chals = append(chals, v)
 		}
 	}
-	dc := &digest.Client{Username: user, Password: password}
 	authz, err := dc.Authorize(chals, method, uri, nil)
 	if err != nil {
 		t.Fatalf("answer %s challenges in %q: %v", header, res, err)

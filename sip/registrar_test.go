@@ -57,16 +57,7 @@ func (r *regClient) send(user string, headers ...string) string {
 	if st, _ := statusOf(res); !strings.HasPrefix(st, "401") {
 		return res
 	}
-	var chals []string
-	for _, line := range strings.Split(res, "\r\n") {
-		if v, ok := strings.CutPrefix(line, "WWW-Authenticate: "); ok {
-			chals = append(chals, v)
-		}
-	}
-	authz, err := r.dc.Authorize(chals, "REGISTER", "sip:"+testDomain, nil)
-	if err != nil {
-		r.t.Fatal(err)
-	}
+	authz := answerChallenges(r.t, r.dc, res, "WWW-Authenticate", "REGISTER", "sip:"+testDomain)
 	res, err = exchangeOn(r.c, r.msg(user, append(headers, "Authorization: "+authz)...), 2*time.Second)
 	if err != nil {
 		r.t.Fatal(err)
@@ -240,16 +231,7 @@ func TestRegistrarRetransmissionIsNotReapplied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var chals []string
-	for _, line := range strings.Split(res, "\r\n") {
-		if v, ok := strings.CutPrefix(line, "WWW-Authenticate: "); ok {
-			chals = append(chals, v)
-		}
-	}
-	authz, err := r.dc.Authorize(chals, "REGISTER", "sip:"+testDomain, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	authz := answerChallenges(t, r.dc, res, "WWW-Authenticate", "REGISTER", "sip:"+testDomain)
 	authed := r.msg(testUser, "Contact: <sip:alice@192.0.2.1:5060>", "Authorization: "+authz)
 	res, _ = exchangeOn(r.c, authed, 2*time.Second)
 	wantStatus(t, res, "200")
@@ -287,16 +269,7 @@ func TestRegistrarRetransmissionAfterNewerRegister(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var chals []string
-	for _, line := range strings.Split(res, "\r\n") {
-		if v, ok := strings.CutPrefix(line, "WWW-Authenticate: "); ok {
-			chals = append(chals, v)
-		}
-	}
-	authz, err := r.dc.Authorize(chals, "REGISTER", "sip:"+testDomain, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	authz := answerChallenges(t, r.dc, res, "WWW-Authenticate", "REGISTER", "sip:"+testDomain)
 	authed := r.msg(testUser, "Contact: <sip:alice@192.0.2.1:5060>", "Authorization: "+authz)
 	first, _ := exchangeOn(r.c, authed, 2*time.Second)
 	wantStatus(t, first, "200")
