@@ -30,6 +30,22 @@ func (a Algorithm) hexLen() int {
 	return 0
 }
 
+// numAlgorithms is the number of supported algorithms, the range of index.
+const numAlgorithms = 3
+
+// index numbers the supported algorithms 0..numAlgorithms-1.
+func (a Algorithm) index() (int, bool) {
+	switch a {
+	case MD5:
+		return 0, true
+	case SHA256:
+		return 1, true
+	case SHA512_256:
+		return 2, true
+	}
+	return 0, false
+}
+
 // parseAlgorithm maps a received algorithm token (case-insensitive; empty
 // means MD5 per RFC 2617 §3.2.1 and RFC 8760) to its canonical name.
 func parseAlgorithm(s string) (Algorithm, bool) {

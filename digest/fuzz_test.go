@@ -1,6 +1,7 @@
 package digest
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/netip"
 	"strconv"
@@ -144,6 +145,43 @@ func FuzzDecodeNonce(f *testing.F) {
 		}
 		if ok && string(got[:]) != string(want) {
 			t.Fatalf("decodeNonce(%q) = %x, want %x", s, got, want)
+		}
+	})
+}
+
+// FuzzParseNC checks the table-driven nc parser against strconv.
+func FuzzParseNC(f *testing.F) {
+	for _, s := range []string{"00000001", "ffffffff", "FFFFFFFF", "00000000", "0000000g", "+0000001", "0x000001", "1", "000000001"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := parseNC(s)
+		want, err := strconv.ParseUint(s, 16, 32)
+		wantOK := len(s) == 8 && err == nil && want != 0
+		if ok != wantOK || (ok && uint64(got) != want) {
+			t.Fatalf("parseNC(%q) = %d, %v; strconv: %d, %v", s, got, ok, want, err)
+		}
+	})
+}
+
+// FuzzConstantTimeEqual checks the word-wise compare against bytes.Equal.
+func FuzzConstantTimeEqual(f *testing.F) {
+	f.Add([]byte("0339291fb628b89939a89e7299065796"), []byte("0339291fb628b89939a89e7299065797"))
+	f.Add([]byte("abc"), []byte("abc"))
+	f.Add([]byte("0339291fb628b89939a89e7299065796582db27b75f12eced309d9a315989673"), []byte("1339291fb628b89939a89e7299065796582db27b75f12eced309d9a315989673"))
+	f.Fuzz(func(t *testing.T, x, y []byte) {
+		if got, want := constantTimeEqual(x, y), bytes.Equal(x, y); got != want {
+			t.Fatalf("constantTimeEqual(%q, %q) = %v", x, y, got)
+		}
+		if !constantTimeEqual(x, x) {
+			t.Fatalf("constantTimeEqual(%q, itself) = false", x)
+		}
+		for i := range x { // every position counts, whichever word it is in
+			z := bytes.Clone(x)
+			z[i] ^= 0x80
+			if constantTimeEqual(x, z) {
+				t.Fatalf("constantTimeEqual(%q, %q) = true", x, z)
+			}
 		}
 	})
 }

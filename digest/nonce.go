@@ -162,14 +162,13 @@ func decodeNonce(dst *[nonceRawLen]byte, s string) bool {
 	if len(s) != nonceLen {
 		return false
 	}
+	s = s[:nonceLen] // a constant length lets the compiler drop the bounds checks below
 	var bad byte
-	d := 0
-	for i := 0; i+4 <= len(s); i += 4 {
-		a, b, c, e := base64URLValues[s[i]], base64URLValues[s[i+1]], base64URLValues[s[i+2]], base64URLValues[s[i+3]]
+	for g := 0; g < nonceRawLen/3; g++ {
+		a, b, c, e := base64URLValues[s[4*g]], base64URLValues[s[4*g+1]], base64URLValues[s[4*g+2]], base64URLValues[s[4*g+3]]
 		bad |= a | b | c | e
 		v := uint32(a)<<18 | uint32(b)<<12 | uint32(c)<<6 | uint32(e)
-		dst[d], dst[d+1], dst[d+2] = byte(v>>16), byte(v>>8), byte(v)
-		d += 3
+		dst[3*g], dst[3*g+1], dst[3*g+2] = byte(v>>16), byte(v>>8), byte(v)
 	}
 	// nonceRawLen = 38 = 12*3 + 2: three characters carry the last 16 bits.
 	a, b, c := base64URLValues[s[48]], base64URLValues[s[49]], base64URLValues[s[50]]

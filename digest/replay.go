@@ -38,11 +38,17 @@ const ReplayWindow = 64
 // expire no later than the evicted one, so memory stays flat under load
 // and eviction never re-opens a replay window.
 type MemoryReplayCache struct {
-	mu        sync.Mutex
-	entries   map[NonceID]replayEntry
-	ring      []NonceID // insertion order; ring[head] is the oldest
+	mu sync.Mutex
+	// index maps a nonce to its slot, so a request costs one map lookup.
+	index     map[NonceID]int
+	slots     []replaySlot // a ring in insertion order; slots[head] is the oldest
 	head, n   int
 	watermark time.Time // nonces expiring at or before this may have been evicted
+}
+
+type replaySlot struct {
+	id NonceID
+	replayEntry
 }
 
 type replayEntry struct {
@@ -82,8 +88,8 @@ func NewMemoryReplayCache(capacity int) *MemoryReplayCache {
 		capacity = DefaultReplayCapacity
 	}
 	return &MemoryReplayCache{
-		entries: make(map[NonceID]replayEntry, capacity),
-		ring:    make([]NonceID, capacity),
+		index: make(map[NonceID]int, capacity),
+		slots: make([]replaySlot, capacity),
 	}
 }
 
@@ -91,26 +97,25 @@ func NewMemoryReplayCache(capacity int) *MemoryReplayCache {
 func (c *MemoryReplayCache) Use(_ context.Context, id NonceID, nc uint32, expires time.Time) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.entries[id]; ok {
-		fresh := e.use(nc)
-		c.entries[id] = e
-		return fresh, nil
+	if i, ok := c.index[id]; ok {
+		return c.slots[i].use(nc), nil
 	}
 	if !expires.After(c.watermark) {
 		return false, nil
 	}
-	if c.n == len(c.ring) {
-		old := c.ring[c.head]
-		if e, ok := c.entries[old]; ok && e.expires.After(c.watermark) {
-			c.watermark = e.expires
+	if c.n == len(c.slots) {
+		old := &c.slots[c.head]
+		if old.expires.After(c.watermark) {
+			c.watermark = old.expires
 		}
-		delete(c.entries, old)
-		c.head = (c.head + 1) % len(c.ring)
+		delete(c.index, old.id)
+		c.head = (c.head + 1) % len(c.slots)
 		c.n--
 	}
-	c.ring[(c.head+c.n)%len(c.ring)] = id
+	i := (c.head + c.n) % len(c.slots)
+	c.slots[i] = replaySlot{id: id, replayEntry: replayEntry{max: nc, seen: 1, expires: expires}}
+	c.index[id] = i
 	c.n++
-	c.entries[id] = replayEntry{max: nc, seen: 1, expires: expires}
 	return true, nil
 }
 

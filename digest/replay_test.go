@@ -52,7 +52,7 @@ func TestReplayCacheBoundedAndSafeEviction(t *testing.T) {
 	if ok, _ := c.Use(t.Context(), NonceID{100}, 1, base.Add(time.Hour)); !ok {
 		t.Fatal("new nonce refused")
 	}
-	if len(c.entries) != 3 {
-		t.Fatalf("map holds %d entries", len(c.entries))
+	if len(c.index) != 3 {
+		t.Fatalf("map holds %d entries", len(c.index))
 	}
 }

@@ -41,20 +41,22 @@ type CredentialStore interface {
 type MemoryStore struct {
 	realm string
 	mu    sync.RWMutex
-	users map[storeKey]Credential
-}
-
-type storeKey struct {
-	name     string
-	userhash bool
-	alg      Algorithm
+	// users is indexed by algorithm and by whether the name is a
+	// userhash, so a lookup hashes only the name.
+	users [numAlgorithms][2]map[string]Credential
 }
 
 var _ CredentialStore = (*MemoryStore)(nil)
 
 // NewMemoryStore returns an empty store for realm.
 func NewMemoryStore(realm string) *MemoryStore {
-	return &MemoryStore{realm: realm, users: make(map[storeKey]Credential)}
+	m := &MemoryStore{realm: realm}
+	for a := range m.users {
+		for h := range m.users[a] {
+			m.users[a][h] = make(map[string]Credential)
+		}
+	}
+	return m
 }
 
 // AddPassword stores username with HA1 values precomputed for every
@@ -70,19 +72,25 @@ func (m *MemoryStore) AddPassword(username, password string) {
 func (m *MemoryStore) AddHA1(username string, alg Algorithm, ha1 string) {
 	c := Credential{Username: username, HA1: ha1}
 	uh := Userhash(alg, username, m.realm)
+	a, _ := alg.index()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.users[storeKey{name: username, alg: alg}] = c
-	m.users[storeKey{name: uh, userhash: true, alg: alg}] = c
+	m.users[a][0][username] = c
+	m.users[a][1][uh] = c
 }
 
 // LookupHA1 implements [CredentialStore].
 func (m *MemoryStore) LookupHA1(_ context.Context, q Lookup) (Credential, error) {
-	if q.Realm != m.realm {
+	a, ok := q.Algorithm.index()
+	if !ok || q.Realm != m.realm {
 		return Credential{}, ErrUnknownUser
 	}
+	h := 0
+	if q.Userhash {
+		h = 1
+	}
 	m.mu.RLock()
-	c, ok := m.users[storeKey{name: q.Username, userhash: q.Userhash, alg: q.Algorithm}]
+	c, ok := m.users[a][h][q.Username]
 	m.mu.RUnlock()
 	if !ok {
 		return Credential{}, ErrUnknownUser

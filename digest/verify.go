@@ -3,6 +3,7 @@ package digest
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -115,7 +116,7 @@ func (s *Server) verify(ctx context.Context, r Request) (string, error) {
 	got := len(b)
 	b = append(b, c.response...)
 	sc.buf = b
-	match := subtle.ConstantTimeCompare(b[want:got], b[got:]) == 1
+	match := constantTimeEqual(b[want:got], b[got:])
 	if !match {
 		// RFC 8760 asks for lowercase hex, but some UAs send uppercase.
 		// Only this retry folds case: the fold branches on each digit,
@@ -126,7 +127,7 @@ func (s *Server) verify(ctx context.Context, r Request) (string, error) {
 				b[i] += 'a' - 'A'
 			}
 		}
-		match = subtle.ConstantTimeCompare(b[want:got], b[got:]) == 1
+		match = constantTimeEqual(b[want:got], b[got:])
 	}
 	if !match || !known {
 		return "", ErrBadCredentials
@@ -180,21 +181,61 @@ func appendResponse(b []byte, alg Algorithm, ha1, method, uri string, body []byt
 	return alg.appendHexSum(b, b[in:want]), want
 }
 
-// parseNC parses an nc value: exactly 8 hex digits, not zero.
+// constantTimeEqual is subtle.ConstantTimeCompare eight bytes at a time:
+// the time depends only on the lengths, which are public (the hex length
+// of the algorithm). Byte by byte, the 64-digit compare cost ~20 ns.
+func constantTimeEqual(x, y []byte) bool {
+	if len(x) != len(y) {
+		return false
+	}
+	var acc uint64
+	i := 0
+	for ; i+8 <= len(x); i += 8 {
+		acc |= binary.LittleEndian.Uint64(x[i:]) ^ binary.LittleEndian.Uint64(y[i:])
+	}
+	for ; i < len(x); i++ {
+		acc |= uint64(x[i] ^ y[i])
+	}
+	return subtle.ConstantTimeEq(int32(uint32(acc>>32)|uint32(acc)), 0) == 1
+}
+
+// parseNC parses an nc value: exactly 8 hex digits, not zero. It looks
+// digits up in a table: nc changes on every request, so a branch per
+// digit class mispredicts (it cost ~25 ns per Verify).
 func parseNC(s string) (uint32, bool) {
 	if len(s) != 8 {
 		return 0, false
 	}
+	s = s[:8]
 	var n uint32
+	var bad byte
 	for i := 0; i < 8; i++ {
-		d, ok := unhex(s[i])
-		if !ok {
-			return 0, false
-		}
-		n = n<<4 | uint32(d)
+		d := hexValues[s[i]]
+		bad |= d
+		n = n<<4 | uint32(d&0x0f)
 	}
-	return n, n != 0
+	return n, bad&0xf0 == 0 && n != 0
 }
+
+// hexValues maps a byte to its hex digit value, or 0xff. A constant
+// string, so it is a read-only table and not package state.
+const hexValues = "" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\xff\xff\xff\xff\xff\xff" +
+	"\xff\x0a\x0b\x0c\x0d\x0e\x0f\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\x0a\x0b\x0c\x0d\x0e\x0f\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff" +
+	"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"
 
 // SelectCredentials returns the first of several Authorization or
 // Proxy-Authorization values whose realm is realm, or "" if none is.
