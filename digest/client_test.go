@@ -15,7 +15,7 @@ func paramOf(t *testing.T, hdr, key string) string {
 	if err := parseCredentials(hdr, &c); err != nil {
 		t.Fatalf("our parser rejects the client's output %q: %v", hdr, err)
 	}
-	bit, dst := c.field(key)
+	bit, dst, _ := c.field(key)
 	if bit == cpUserhash {
 		if c.userhash {
 			return "true"

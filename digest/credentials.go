@@ -33,77 +33,79 @@ const (
 )
 
 // field maps a parameter name (any case) to its bit and destination.
-func (c *credentials) field(key string) (uint16, *string) {
+// exact reports a match of the lowercase spelling, which proves key is a
+// token; every other key must be checked by the caller.
+func (c *credentials) field(key string) (bit uint16, dst *string, exact bool) {
 	// Exact lowercase names are what clients send; the string switch
 	// compiles to length and word compares.
 	switch key {
 	case "username":
-		return cpUsername, &c.username
+		return cpUsername, &c.username, true
 	case "realm":
-		return cpRealm, &c.realm
+		return cpRealm, &c.realm, true
 	case "nonce":
-		return cpNonce, &c.nonce
+		return cpNonce, &c.nonce, true
 	case "uri":
-		return cpURI, &c.uri
+		return cpURI, &c.uri, true
 	case "response":
-		return cpResponse, &c.response
+		return cpResponse, &c.response, true
 	case "algorithm":
-		return cpAlgorithm, &c.algorithm
+		return cpAlgorithm, &c.algorithm, true
 	case "cnonce":
-		return cpCnonce, &c.cnonce
+		return cpCnonce, &c.cnonce, true
 	case "opaque":
-		return cpOpaque, &c.opaque
+		return cpOpaque, &c.opaque, true
 	case "qop":
-		return cpQOP, &c.qop
+		return cpQOP, &c.qop, true
 	case "nc":
-		return cpNC, &c.nc
+		return cpNC, &c.nc, true
 	}
 	// Any other case (RFC 9110 parameter names are case-insensitive).
 	switch len(key) {
 	case 2:
 		if strings.EqualFold(key, "nc") {
-			return cpNC, &c.nc
+			return cpNC, &c.nc, false
 		}
 	case 3:
 		switch {
 		case strings.EqualFold(key, "uri"):
-			return cpURI, &c.uri
+			return cpURI, &c.uri, false
 		case strings.EqualFold(key, "qop"):
-			return cpQOP, &c.qop
+			return cpQOP, &c.qop, false
 		}
 	case 5:
 		if strings.EqualFold(key, "realm") || strings.EqualFold(key, "nonce") {
 			if key[0]|0x20 == 'r' {
-				return cpRealm, &c.realm
+				return cpRealm, &c.realm, false
 			}
-			return cpNonce, &c.nonce
+			return cpNonce, &c.nonce, false
 		}
 	case 6:
 		switch {
 		case strings.EqualFold(key, "cnonce"):
-			return cpCnonce, &c.cnonce
+			return cpCnonce, &c.cnonce, false
 		case strings.EqualFold(key, "opaque"):
-			return cpOpaque, &c.opaque
+			return cpOpaque, &c.opaque, false
 		}
 	case 8:
 		if strings.EqualFold(key, "username") {
-			return cpUsername, &c.username
+			return cpUsername, &c.username, false
 		}
 		if strings.EqualFold(key, "response") {
-			return cpResponse, &c.response
+			return cpResponse, &c.response, false
 		}
 		if strings.EqualFold(key, "userhash") {
-			return cpUserhash, nil
+			return cpUserhash, nil, false
 		}
 	case 9:
 		if strings.EqualFold(key, "algorithm") {
-			return cpAlgorithm, &c.algorithm
+			return cpAlgorithm, &c.algorithm, false
 		}
 		if strings.EqualFold(key, "username*") {
-			return cpUsernameStar, nil
+			return cpUsernameStar, nil, false
 		}
 	}
-	return 0, nil
+	return 0, nil, false
 }
 
 // parseCredentials parses a "Digest ..." credentials value strictly:
@@ -122,6 +124,9 @@ func parseCredentials(s string, c *credentials) error {
 		return fmt.Errorf("%w: not a Digest credential", ErrMalformed)
 	}
 	i = j
+	// One scan for backslashes: without any, every quoted value ends at
+	// the next quote (scanValue), the common case.
+	escapes := strings.IndexByte(s[i:], '\\') >= 0
 	needComma := false
 	for {
 		// Empty list elements (",,") are allowed, RFC 9110 §5.6.1.
@@ -136,17 +141,19 @@ func parseCredentials(s string, c *credentials) error {
 		if needComma {
 			return fmt.Errorf("%w: expected comma", ErrMalformed)
 		}
-		k := scanToken(s, i)
-		key := s[i:k]
-		i = skipOWS(s, k)
-		if key == "" || i == len(s) || s[i] != '=' {
-			// Also catches a second scheme ("..., Digest x=y").
+		// The key is everything up to "=", less trailing OWS; set checks
+		// that it is a token. Finding "=" with the vectorised IndexByte
+		// beats testing each key byte, and a malformed element (a second
+		// scheme, "a b=c") fails that check.
+		eq := strings.IndexByte(s[i:], '=')
+		if eq < 0 {
 			return fmt.Errorf("%w: bad parameter", ErrMalformed)
 		}
-		i = skipOWS(s, i+1)
+		key := trimRightOWS(s[i : i+eq])
+		i = skipOWS(s, i+eq+1)
 		var value string
 		var err error
-		if value, i, err = scanValue(s, i); err != nil {
+		if value, i, err = scanValue(s, i, escapes); err != nil {
 			return err
 		}
 		needComma = true
@@ -172,9 +179,13 @@ func parseCredentials(s string, c *credentials) error {
 	return nil
 }
 
-// set stores one parameter, rejecting duplicates.
+// set stores one parameter, rejecting duplicates and keys that are not
+// tokens.
 func (c *credentials) set(key, value string) error {
-	bit, dst := c.field(key)
+	bit, dst, exact := c.field(key)
+	if !exact && !isToken(key) {
+		return fmt.Errorf("%w: bad parameter", ErrMalformed)
+	}
 	if bit == 0 {
 		return nil
 	}
@@ -214,6 +225,23 @@ func skipOWS(s string, i int) int {
 	return i
 }
 
+func trimRightOWS(s string) string {
+	for len(s) > 0 && isOWS(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// isToken reports whether s is a non-empty RFC 9110 token.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isTchar(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
 func scanToken(s string, i int) int {
 	for i < len(s) && isTchar(s[i]) {
 		i++
@@ -223,8 +251,9 @@ func scanToken(s string, i int) int {
 
 // scanValue reads a quoted-string or, tolerantly, an unquoted run of
 // visible characters other than comma and quote (so unquoted base64
-// nonces work), and returns the value and the index after it.
-func scanValue(s string, i int) (string, int, error) {
+// nonces work), and returns the value and the index after it. escapes
+// says whether s has a backslash anywhere from i on.
+func scanValue(s string, i int, escapes bool) (string, int, error) {
 	if i == len(s) {
 		return "", i, fmt.Errorf("%w: empty value", ErrMalformed)
 	}
@@ -248,7 +277,7 @@ func scanValue(s string, i int) (string, int, error) {
 	if q < 0 {
 		return "", len(s), fmt.Errorf("%w: unterminated quoted-string", ErrMalformed)
 	}
-	if strings.IndexByte(s[start:start+q], '\\') < 0 {
+	if !escapes || strings.IndexByte(s[start:start+q], '\\') < 0 {
 		return s[start : start+q], start + q + 1, nil
 	}
 	for j := start; j < len(s); j++ {

@@ -185,3 +185,28 @@ func FuzzConstantTimeEqual(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseCredentialsMatchesReference checks the credentials parser
+// against the previous, byte-at-a-time version (credentials_ref_test.go):
+// the same inputs accepted, the same fields returned.
+func FuzzParseCredentialsMatchesReference(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add(s)
+	}
+	f.Add(benchCred)
+	f.Add(`Digest username="a", realm="r", nonce="n", uri="u", response="x", uſername="b"`)
+	f.Add(`Digest username="a", realm="r\"", nonce="n", uri="u", response="x", cnonce="` + "\x01" + `"`)
+	f.Add(`Digest username="a" , realm = "r", nonce="n", uri="u", response="x", Digest x=y`)
+	f.Add(`Digest a b=c, username="a", realm="r", nonce="n", uri="u", response="x"`)
+	f.Fuzz(func(t *testing.T, s string) {
+		var got, want credentials
+		err := parseCredentials(s, &got)
+		werr := parseCredentialsRef(s, &want)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("%q: parser err %v, reference err %v", s, err, werr)
+		}
+		if err == nil && got != want {
+			t.Fatalf("%q: parser %+v, reference %+v", s, got, want)
+		}
+	})
+}
