@@ -78,7 +78,7 @@ func (s *Server) verify(ctx context.Context, r Request) (string, error) {
 		}
 	} else {
 		switch {
-		case strings.EqualFold(c.qop, "auth") && slices.Contains(s.qop, "auth"):
+		case (c.qop == "auth" || strings.EqualFold(c.qop, "auth")) && slices.Contains(s.qop, "auth"):
 		case strings.EqualFold(c.qop, "auth-int") && slices.Contains(s.qop, "auth-int"):
 			authInt = true
 		default:
