@@ -1,0 +1,18 @@
+// Package litemedia is a server-side WebRTC media transport for one audio
+// call, assembled from pion's lower-level packages (stun, dtls, srtp, sdp)
+// instead of a pion PeerConnection.
+//
+// The gateway is an ICE-lite agent (RFC 8445 §2.5): it only answers the
+// page's authenticated STUN Binding requests on one UDP socket per call and
+// latches the page's address from them. One reader goroutine per call
+// demultiplexes by first byte (RFC 7983): STUN is answered inline, DTLS
+// records are handed to a pion/dtls server (handshake, rare), and SRTP is
+// decrypted inline and handed to a callback. Outbound RTP is encrypted into
+// a reused buffer and written with one system call. Compared with pion's
+// PeerConnection this removes three goroutine hand-offs and their buffers
+// from every inbound packet; the point of the package is to measure whether
+// that lowers the gateway's CPU per relayed packet.
+//
+// It is internal and not wired into webrtc.Gateway: no TURN, no trickle,
+// no renegotiation, one host candidate, and no data channel yet.
+package litemedia

@@ -1,0 +1,319 @@
+package litemedia
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/dtls/v3"
+	"github.com/pion/rtp"
+	"github.com/pion/srtp/v3"
+)
+
+// receiveMTU is the largest datagram read; browsers keep RTP and DTLS
+// records well under the path MTU.
+const receiveMTU = 1500
+
+// Transport is one call's media transport. Create it with New, send the
+// Answer to the page, then call Connect.
+type Transport struct {
+	cfg    Config
+	log    *slog.Logger
+	now    func() time.Time
+	conn   *net.UDPConn
+	local  netip.AddrPort
+	offer  offer
+	answer string
+	ssrc   uint32
+
+	ice       *iceLite // reader goroutine only
+	remote    atomic.Pointer[netip.AddrPort]
+	latched   chan struct{} // closed at the first valid check
+	lastCheck atomic.Int64  // unix ns of the last valid check from the latched address
+
+	pipe     *dtlsPipe
+	mu       sync.Mutex // guards dtlsConn against Close during Connect
+	dtlsConn *dtls.Conn
+	badCert  atomic.Bool // VerifyPeerCertificate refused the page
+
+	rx    atomic.Pointer[srtp.Context] // set once by Connect, used by the reader
+	rxBuf []byte                       // reader goroutine only
+	rxHdr rtp.Header                   // reader goroutine only
+
+	txMu    sync.Mutex
+	tx      *srtp.Context
+	txPlain []byte
+	txBuf   []byte
+	txHdr   rtp.Header
+
+	packetsIn, packetsOut, dropped, rtcpIn atomic.Uint64
+
+	closeOnce sync.Once
+	closed    chan struct{}
+	wg        sync.WaitGroup
+}
+
+// New parses the page's offer, binds the call's UDP socket, builds the
+// answer and starts the reader goroutine. It does not block.
+func New(offerSDP string, cfg Config) (*Transport, error) {
+	o, err := parseOffer(offerSDP)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Certificate == nil {
+		if cfg.Certificate, err = GenerateCertificate(); err != nil {
+			return nil, err
+		}
+	}
+	addr := cfg.Addr
+	if !addr.IsValid() {
+		addr = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	}
+	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, 0)))
+	if err != nil {
+		return nil, fmt.Errorf("litemedia: listen: %w", err)
+	}
+	t := &Transport{
+		cfg: cfg, log: cfg.Logger, now: cfg.Now, conn: conn, offer: o,
+		local:   netip.AddrPortFrom(addr, conn.LocalAddr().(*net.UDPAddr).AddrPort().Port()),
+		latched: make(chan struct{}), closed: make(chan struct{}),
+		rxBuf: make([]byte, receiveMTU), txBuf: make([]byte, receiveMTU),
+	}
+	if t.log == nil {
+		t.log = slog.New(slog.DiscardHandler)
+	}
+	if t.now == nil {
+		t.now = time.Now
+	}
+	ufrag, pwd, ssrc := randomString(16), randomString(32), randomUint32()
+	t.ssrc = ssrc
+	t.answer, err = buildAnswer(o, local{
+		ufrag: ufrag, pwd: pwd, fingerprint: cfg.Certificate.Fingerprint(), addr: t.local, ssrc: ssrc,
+	})
+	if err != nil {
+		_ = conn.Close()
+		return nil, err
+	}
+	t.ice = newICELite(ufrag, o.ufrag, pwd)
+	t.pipe = newDTLSPipe(conn, t.Remote)
+	t.wg.Add(1)
+	go t.readLoop()
+	return t, nil
+}
+
+// Answer is the SDP answer for the page.
+func (t *Transport) Answer() string { return t.answer }
+
+// LocalAddr is the call's socket address (the advertised host candidate).
+func (t *Transport) LocalAddr() netip.AddrPort { return t.local }
+
+// Remote is the page's latched address; ok is false before the first
+// valid connectivity check.
+func (t *Transport) Remote() (addr netip.AddrPort, ok bool) {
+	if p := t.remote.Load(); p != nil {
+		return *p, true
+	}
+	return netip.AddrPort{}, false
+}
+
+// LastConsent is the time of the last valid connectivity check from the
+// latched address (zero before the first). The page sends one at least
+// every few seconds (RFC 7675 consent freshness); an owner that sees none
+// for ~30 s should treat the page as gone and Close.
+func (t *Transport) LastConsent() time.Time {
+	ns := t.lastCheck.Load()
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}
+
+// Stats returns the packet counters.
+func (t *Transport) Stats() Stats {
+	return Stats{
+		PacketsIn: t.packetsIn.Load(), PacketsOut: t.packetsOut.Load(),
+		Dropped: t.dropped.Load(), RTCPIn: t.rtcpIn.Load(),
+	}
+}
+
+// readLoop is the call's only receive path: every datagram is classified
+// by its first byte (RFC 7983) and handled on this goroutine, except DTLS
+// records, which go to the DTLS server's own goroutines.
+func (t *Transport) readLoop() {
+	defer t.wg.Done()
+	buf := make([]byte, receiveMTU)
+	for {
+		n, from, err := t.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		if n == 0 {
+			continue
+		}
+		pkt := buf[:n]
+		switch b := pkt[0]; {
+		case b < 4:
+			t.onSTUN(pkt, from)
+		case b >= 20 && b <= 63:
+			if t.isRemote(from) {
+				_, _ = t.pipe.in.Write(pkt, nil) // full: dropped, DTLS retransmits
+			}
+		case b >= 128 && b <= 191:
+			if t.isRemote(from) {
+				t.onSRTP(pkt)
+			}
+		}
+	}
+}
+
+func (t *Transport) isRemote(from netip.AddrPort) bool {
+	p := t.remote.Load()
+	return p != nil && *p == from
+}
+
+// onSTUN answers a valid check and latches the page's address: at the
+// first valid check, and again only when an authenticated check nominates
+// another address (USE-CANDIDATE), e.g. after the page's network changed.
+// Unauthenticated packets never move the latch.
+func (t *Transport) onSTUN(pkt []byte, from netip.AddrPort) {
+	ok, nominated := t.ice.check(pkt, from)
+	if !ok {
+		return
+	}
+	_, _ = t.conn.WriteToUDPAddrPort(t.ice.resp.Raw, from)
+	cur := t.remote.Load()
+	switch {
+	case cur == nil:
+		t.remote.Store(&from)
+		close(t.latched)
+		t.log.Debug("litemedia: latched", "remote", from)
+	case *cur != from && nominated:
+		t.remote.Store(&from)
+		t.log.Debug("litemedia: re-latched", "remote", from)
+	case *cur != from:
+		return // a check on a pair we do not use: no consent for the latched one
+	}
+	t.lastCheck.Store(t.now().UnixNano())
+}
+
+// onSRTP decrypts inline and hands the packet to OnRTP. RTCP (RFC 5761
+// payload types 192-223 with rtcp-mux) is counted and dropped: the relay
+// has no use for it.
+func (t *Transport) onSRTP(pkt []byte) {
+	if len(pkt) >= 2 && pkt[1] >= 192 && pkt[1] <= 223 {
+		t.rtcpIn.Add(1)
+		return
+	}
+	rx := t.rx.Load()
+	if rx == nil {
+		return // before the handshake finished
+	}
+	out, err := rx.DecryptRTP(t.rxBuf, pkt, &t.rxHdr)
+	if err != nil {
+		t.dropped.Add(1)
+		return
+	}
+	t.packetsIn.Add(1)
+	if t.cfg.OnRTP != nil {
+		t.cfg.OnRTP(out)
+	}
+}
+
+// WriteRTP encrypts one RTP packet (header and payload) and sends it to
+// the page. The transport's SSRC (the one in the answer) replaces pkt's;
+// pkt itself is not modified. Safe for concurrent use.
+func (t *Transport) WriteRTP(pkt []byte) error {
+	if len(pkt) < 12 || pkt[0]>>6 != 2 {
+		return ErrBadPacket
+	}
+	t.txMu.Lock()
+	defer t.txMu.Unlock()
+	select {
+	case <-t.closed:
+		return ErrClosed
+	default:
+	}
+	if t.tx == nil {
+		return ErrNotConnected
+	}
+	to, ok := t.Remote()
+	if !ok {
+		return ErrNotConnected
+	}
+	t.txPlain = append(t.txPlain[:0], pkt...)
+	binary.BigEndian.PutUint32(t.txPlain[8:], t.ssrc)
+	out, err := t.tx.EncryptRTP(t.txBuf, t.txPlain, &t.txHdr)
+	if err != nil {
+		return fmt.Errorf("litemedia: encrypt: %w", err)
+	}
+	t.txBuf = out[:cap(out)]
+	if _, err := t.conn.WriteToUDPAddrPort(out, to); err != nil {
+		return fmt.Errorf("litemedia: send: %w", err)
+	}
+	t.packetsOut.Add(1)
+	return nil
+}
+
+// Close stops the transport: DTLS close_notify to the page (if connected),
+// the socket closed, every goroutine ended before it returns.
+func (t *Transport) Close() error {
+	var err error
+	t.closeOnce.Do(func() {
+		t.txMu.Lock()
+		close(t.closed)
+		t.txMu.Unlock()
+		t.mu.Lock()
+		d := t.dtlsConn
+		t.mu.Unlock()
+		if d != nil {
+			_ = d.Close() // also closes the pipe
+		}
+		_ = t.pipe.Close()
+		err = t.conn.Close()
+		t.wg.Wait()
+	})
+	return err
+}
+
+// drainDTLS reads the DTLS connection after the handshake. pion/dtls
+// blocks its record loop when application data is not read, so until the
+// data channel (SCTP) is implemented its records are discarded here.
+func (t *Transport) drainDTLS(d *dtls.Conn) {
+	defer t.wg.Done()
+	buf := make([]byte, 1<<16)
+	for {
+		if _, err := d.Read(buf); err != nil {
+			if !errors.Is(err, io.EOF) {
+				t.log.Debug("litemedia: dtls read", "err", err)
+			}
+			return
+		}
+	}
+}
+
+func randomString(n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/"
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	for i := range b {
+		b[i] = alphabet[b[i]%64]
+	}
+	return string(b)
+}
+
+func randomUint32() uint32 {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return binary.BigEndian.Uint32(b[:])
+}
