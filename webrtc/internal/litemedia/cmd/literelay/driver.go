@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -261,6 +262,9 @@ func startRelay(ctx context.Context, impl, echo, profile string) (*exec.Cmd, str
 	}
 	cmd := exec.CommandContext(ctx, self, "-role", "relay", "-impl", impl, "-echo", echo, "-cpuprofile", profile)
 	cmd.Stderr = os.Stderr
+	if relayProcs > 0 {
+		cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(relayProcs))
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, "", err

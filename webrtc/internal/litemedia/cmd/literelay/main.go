@@ -24,6 +24,9 @@ import (
 	"time"
 )
 
+// relayProcs is the -relay-procs flag, read by startRelay.
+var relayProcs int
+
 func main() {
 	role := flag.String("role", "driver", "driver or relay (internal)")
 	impl := flag.String("impl", "lite", "relay implementation: lite or pion")
@@ -31,6 +34,7 @@ func main() {
 	duration := flag.Duration("duration", 15*time.Second, "measurement window per run")
 	echo := flag.String("echo", "", "(relay) UDP echo address")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the relay (10 s of the window) here")
+	flag.IntVar(&relayProcs, "relay-procs", 0, "GOMAXPROCS of the relay process (0: Go's default)")
 	flag.Parse()
 	log.SetFlags(0)
 	if *impl != "lite" && *impl != "pion" {
