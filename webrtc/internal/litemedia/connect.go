@@ -24,6 +24,7 @@ func (t *Transport) Connect(ctx context.Context) error {
 		ExtendedMasterSecret:   dtls.RequireExtendedMasterSecret,
 		ClientAuth:             dtls.RequireAnyClientCert,
 		VerifyPeerCertificate:  t.verify(),
+		LoggerFactory:          quietLogs(),
 	}
 	t.mu.Lock()
 	select {
@@ -77,7 +78,13 @@ func (t *Transport) Connect(ctx context.Context) error {
 	t.tx = tx
 	t.rx.Store(rx)
 	t.wg.Add(1) // under txMu: Close cannot be waiting yet
-	go t.drainDTLS(conn)
+	if t.offer.hasDataChannel() {
+		go t.runSCTP(conn)
+	} else {
+		t.sctpErr = ErrNoDataChannel
+		close(t.sctpReady)
+		go t.drainDTLS(conn)
+	}
 	t.txMu.Unlock()
 	return nil
 }

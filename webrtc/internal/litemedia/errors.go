@@ -16,6 +16,9 @@ var (
 	ErrClosed = errors.New("litemedia: transport closed")
 	// ErrNotConnected is returned by WriteRTP before Connect succeeded.
 	ErrNotConnected = errors.New("litemedia: not connected")
+	// ErrNoDataChannel is returned by AcceptDataChannel when the offer had
+	// no data-channel section.
+	ErrNoDataChannel = errors.New("litemedia: offer has no data channel")
 	// ErrBadPacket is returned by WriteRTP for a packet that is not RTP.
 	ErrBadPacket = errors.New("litemedia: not an rtp packet")
 )

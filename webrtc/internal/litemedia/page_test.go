@@ -17,6 +17,9 @@ import (
 type testPage struct {
 	pc    *pionwebrtc.PeerConnection
 	track *pionwebrtc.TrackLocalStaticRTP
+	dc    *pionwebrtc.DataChannel
+	open  chan struct{}                      // closed when dc opens
+	msgs  chan pionwebrtc.DataChannelMessage // messages on dc
 
 	mu       sync.Mutex
 	got      [][]byte // payloads received from the gateway
@@ -49,7 +52,7 @@ func newTestPage(t *testing.T, se *pionwebrtc.SettingEngine) *testPage {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &testPage{pc: pc, gotCond: make(chan struct{})}
+	p := &testPage{pc: pc, gotCond: make(chan struct{}), open: make(chan struct{}), msgs: make(chan pionwebrtc.DataChannelMessage, 16)}
 	t.Cleanup(func() { p.close() })
 	p.track, err = pionwebrtc.NewTrackLocalStaticRTP(pionwebrtc.RTPCodecCapability{MimeType: pionwebrtc.MimeTypePCMU, ClockRate: 8000}, "audio", "page")
 	if err != nil {
@@ -58,9 +61,16 @@ func newTestPage(t *testing.T, se *pionwebrtc.SettingEngine) *testPage {
 	if _, err := pc.AddTrack(p.track); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pc.CreateDataChannel("webdial", nil); err != nil {
+	if p.dc, err = pc.CreateDataChannel("webdial", nil); err != nil {
 		t.Fatal(err)
 	}
+	p.dc.OnOpen(func() { close(p.open) })
+	p.dc.OnMessage(func(m pionwebrtc.DataChannelMessage) {
+		select {
+		case p.msgs <- m:
+		default: // a test that floods the page does not block pion
+		}
+	})
 	pc.OnTrack(func(tr *pionwebrtc.TrackRemote, _ *pionwebrtc.RTPReceiver) {
 		p.recvDone.Add(1)
 		go func() {

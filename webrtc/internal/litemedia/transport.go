@@ -1,6 +1,7 @@
 package litemedia
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/pion/dtls/v3"
 	"github.com/pion/rtp"
+	"github.com/pion/sctp"
 	"github.com/pion/srtp/v3"
 )
 
@@ -54,7 +56,16 @@ type Transport struct {
 	txBuf   []byte
 	txHdr   rtp.Header
 
+	// SCTP for the data channel: runSCTP sets assoc (under mu) or
+	// sctpErr, then closes sctpReady.
+	assoc     *sctp.Association
+	sctpErr   error
+	sctpReady chan struct{}
+
 	packetsIn, packetsOut, dropped, rtcpIn atomic.Uint64
+
+	life context.Context // canceled by Close; bounds the SCTP setup
+	stop context.CancelFunc
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -84,7 +95,7 @@ func New(offerSDP string, cfg Config) (*Transport, error) {
 	t := &Transport{
 		cfg: cfg, log: cfg.Logger, now: cfg.Now, conn: conn, offer: o,
 		local:   netip.AddrPortFrom(addr, conn.LocalAddr().(*net.UDPAddr).AddrPort().Port()),
-		latched: make(chan struct{}), closed: make(chan struct{}),
+		latched: make(chan struct{}), closed: make(chan struct{}), sctpReady: make(chan struct{}),
 		rxBuf: make([]byte, receiveMTU), txBuf: make([]byte, receiveMTU),
 	}
 	if t.log == nil {
@@ -93,6 +104,7 @@ func New(offerSDP string, cfg Config) (*Transport, error) {
 	if t.now == nil {
 		t.now = time.Now
 	}
+	t.life, t.stop = context.WithCancel(context.Background())
 	ufrag, pwd, ssrc := randomString(16), randomString(32), randomUint32()
 	t.ssrc = ssrc
 	t.answer, err = buildAnswer(o, local{
@@ -100,6 +112,7 @@ func New(offerSDP string, cfg Config) (*Transport, error) {
 	})
 	if err != nil {
 		_ = conn.Close()
+		t.stop()
 		return nil, err
 	}
 	t.ice = newICELite(ufrag, o.ufrag, pwd)
@@ -273,9 +286,13 @@ func (t *Transport) Close() error {
 		t.txMu.Lock()
 		close(t.closed)
 		t.txMu.Unlock()
+		t.stop()
 		t.mu.Lock()
-		d := t.dtlsConn
+		d, a := t.dtlsConn, t.assoc
 		t.mu.Unlock()
+		if a != nil {
+			_ = a.Close() // ends Accept and the association's loops
+		}
 		if d != nil {
 			_ = d.Close() // also closes the pipe
 		}
@@ -286,9 +303,9 @@ func (t *Transport) Close() error {
 	return err
 }
 
-// drainDTLS reads the DTLS connection after the handshake. pion/dtls
-// blocks its record loop when application data is not read, so until the
-// data channel (SCTP) is implemented its records are discarded here.
+// drainDTLS reads the DTLS connection after the handshake when there is
+// no data channel: pion/dtls blocks its record loop when application data
+// is not read, so whatever a misbehaving page sends is discarded.
 func (t *Transport) drainDTLS(d *dtls.Conn) {
 	defer t.wg.Done()
 	buf := make([]byte, 1<<16)
