@@ -59,8 +59,23 @@ func (r *liteRelay) newCall(offer string) (string, io.Closer, error) {
 	c.wg.Add(2)
 	go func() {
 		defer c.wg.Done()
-		if err := tr.Connect(ctx); err != nil && !errors.Is(err, litemedia.ErrClosed) {
-			log.Printf("connect: %v", err)
+		if err := tr.Connect(ctx); err != nil {
+			if !errors.Is(err, litemedia.ErrClosed) {
+				log.Printf("connect: %v", err)
+			}
+			return
+		}
+		// The page's control channel, read and ignored: the pion relay
+		// accepts and reads it too, so both run an SCTP association.
+		dc, err := tr.AcceptDataChannel(ctx)
+		if err != nil {
+			return
+		}
+		buf := make([]byte, 1<<16)
+		for {
+			if _, err := dc.Read(buf); err != nil {
+				return
+			}
 		}
 	}()
 	go func() {

@@ -71,6 +71,9 @@ func (r *pionRelay) newCall(offer string) (string, io.Closer, error) {
 	if _, err := pc.AddTrack(track); err != nil {
 		return fail(err)
 	}
+	// The page's control channel, read and ignored (pion reads it on its
+	// own goroutine and calls back).
+	pc.OnDataChannel(func(dc *pionwebrtc.DataChannel) { dc.OnMessage(func(pionwebrtc.DataChannelMessage) {}) })
 	pc.OnTrack(func(tr *pionwebrtc.TrackRemote, _ *pionwebrtc.RTPReceiver) {
 		c.wg.Add(1)
 		go func() {
