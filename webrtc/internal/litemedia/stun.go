@@ -66,3 +66,6 @@ func (ic *iceLite) check(pkt []byte, from netip.AddrPort) (ok, useCandidate bool
 	}
 	return true, useCandidate
 }
+
+// usernameString is the USERNAME a valid check carries.
+func (ic *iceLite) usernameString() string { return string(ic.username) }

@@ -37,6 +37,7 @@ type Transport struct {
 	ssrc   uint32
 
 	ice       *iceLite // reader goroutine only
+	icePwd    string   // our ICE password (tests sign checks with it)
 	remote    atomic.Pointer[netip.AddrPort]
 	latched   chan struct{} // closed at the first valid check
 	lastCheck atomic.Int64  // unix ns of the last valid check from the latched address
@@ -115,7 +116,7 @@ func New(offerSDP string, cfg Config) (*Transport, error) {
 		t.stop()
 		return nil, err
 	}
-	t.ice = newICELite(ufrag, o.ufrag, pwd)
+	t.ice, t.icePwd = newICELite(ufrag, o.ufrag, pwd), pwd
 	t.pipe = newDTLSPipe(conn, t.Remote)
 	t.wg.Add(1)
 	go t.readLoop()
@@ -204,20 +205,26 @@ func (t *Transport) onSTUN(pkt []byte, from netip.AddrPort) {
 	if !ok {
 		return
 	}
-	_, _ = t.conn.WriteToUDPAddrPort(t.ice.resp.Raw, from)
+	// State first, then the response: whoever sees the response sees the
+	// latch it caused.
 	cur := t.remote.Load()
 	switch {
 	case cur == nil:
 		t.remote.Store(&from)
 		close(t.latched)
 		t.log.Debug("litemedia: latched", "remote", from)
-	case *cur != from && nominated:
+		t.lastCheck.Store(t.now().UnixNano())
+	case *cur == from:
+		t.lastCheck.Store(t.now().UnixNano())
+	case nominated:
 		t.remote.Store(&from)
 		t.log.Debug("litemedia: re-latched", "remote", from)
-	case *cur != from:
-		return // a check on a pair we do not use: no consent for the latched one
+		t.lastCheck.Store(t.now().UnixNano())
+	default:
+		// A check on a pair we do not use: answered (the page may be
+		// probing it), but it is no consent for the latched pair.
 	}
-	t.lastCheck.Store(t.now().UnixNano())
+	_, _ = t.conn.WriteToUDPAddrPort(t.ice.resp.Raw, from)
 }
 
 // onSRTP decrypts inline and hands the packet to OnRTP. RTCP (RFC 5761
