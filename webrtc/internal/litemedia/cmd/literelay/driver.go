@@ -24,6 +24,7 @@ type Result struct {
 	Impl            string  `json:"impl"`
 	Calls           int     `json:"calls"`
 	SetupSeconds    float64 `json:"setupSeconds"`
+	SetupCPUms      float64 `json:"relaySetupCpuMsPerCall"` // relay CPU from first offer to all connected, per call
 	WindowSeconds   float64 `json:"windowSeconds"` // measured; longer than asked means the driver fell behind
 	Sent            int64   `json:"sent"`
 	Received        int64   `json:"received"`
@@ -148,6 +149,10 @@ func runOnce(impl string, n int, window time.Duration, profile string) (Result, 
 	}()
 	const parallel = 20
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: parallel}}
+	s0, err := fetchStats(base)
+	if err != nil {
+		return res, err
+	}
 	epoch := time.Now()
 	peers := make([]*peer, n)
 	start := time.Now()
@@ -194,13 +199,16 @@ func runOnce(impl string, n int, window time.Duration, profile string) (Result, 
 	if err != nil {
 		return res, err
 	}
+	res.SetupCPUms = float64(g0.CPUNanos-s0.CPUNanos) / 1e6 / float64(n)
 	d0, t0 := cpuNow(), time.Now()
 	var sent atomic.Int64
 	stop := make(chan struct{})
 	sendDone := make(chan struct{})
 	go func() {
 		defer close(sendDone)
-		sendAll(peers, &sent, stop)
+		if !idle {
+			sendAll(peers, &sent, stop)
+		}
 	}()
 	if profile != "" {
 		go func() {

@@ -24,8 +24,11 @@ import (
 	"time"
 )
 
-// relayProcs is the -relay-procs flag, read by startRelay.
-var relayProcs int
+// Flags read by runOnce and startRelay.
+var (
+	relayProcs int
+	idle       bool
+)
 
 func main() {
 	role := flag.String("role", "driver", "driver or relay (internal)")
@@ -34,6 +37,7 @@ func main() {
 	duration := flag.Duration("duration", 15*time.Second, "measurement window per run")
 	echo := flag.String("echo", "", "(relay) UDP echo address")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the relay (10 s of the window) here")
+	flag.BoolVar(&idle, "idle", false, "send no media: measures the idle cost of established calls")
 	flag.IntVar(&relayProcs, "relay-procs", 0, "GOMAXPROCS of the relay process (0: Go's default)")
 	flag.Parse()
 	log.SetFlags(0)
