@@ -25,7 +25,7 @@ type Result struct {
 	Calls           int     `json:"calls"`
 	SetupSeconds    float64 `json:"setupSeconds"`
 	SetupCPUms      float64 `json:"relaySetupCpuMsPerCall"` // relay CPU from first offer to all connected, per call
-	WindowSeconds   float64 `json:"windowSeconds"` // measured; longer than asked means the driver fell behind
+	WindowSeconds   float64 `json:"windowSeconds"`          // measured; longer than asked means the driver fell behind
 	Sent            int64   `json:"sent"`
 	Received        int64   `json:"received"`
 	LossPercent     float64 `json:"lossPercent"`
