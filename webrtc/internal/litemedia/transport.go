@@ -56,6 +56,7 @@ type Transport struct {
 	txPlain []byte
 	txBuf   []byte
 	txHdr   rtp.Header
+	txSeq   uint16 // last sequence number sent
 
 	// SCTP for the data channel: runSCTP sets assoc (under mu) or
 	// sctpErr, then closes sctpReady.
@@ -107,7 +108,7 @@ func New(offerSDP string, cfg Config) (*Transport, error) {
 	}
 	t.life, t.stop = context.WithCancel(context.Background())
 	ufrag, pwd, ssrc := randomString(16), randomString(32), randomUint32()
-	t.ssrc = ssrc
+	t.ssrc, t.txSeq = ssrc, uint16(randomUint32()) // RFC 3550 §5.1: random initial sequence number
 	t.answer, err = buildAnswer(o, local{
 		ufrag: ufrag, pwd: pwd, fingerprint: cfg.Certificate.Fingerprint(), addr: t.local, ssrc: ssrc,
 	})
@@ -251,8 +252,15 @@ func (t *Transport) onSRTP(pkt []byte) {
 }
 
 // WriteRTP encrypts one RTP packet (header and payload) and sends it to
-// the page. The transport's SSRC (the one in the answer) replaces pkt's;
-// pkt itself is not modified. Safe for concurrent use.
+// the page. The transport's SSRC (the one in the answer) and its own
+// sequence number replace pkt's; pkt itself is not modified. Safe for
+// concurrent use.
+//
+// The sequence number is the transport's because it is half of the SRTP
+// packet index, and an index must never be encrypted twice under one key
+// (with AES-GCM a repeated nonce gives away the authentication key). The
+// SIP side's numbers repeat when its source restarts, re-INVITEs or
+// retransmits, so they cannot be trusted for that.
 func (t *Transport) WriteRTP(pkt []byte) error {
 	if len(pkt) < 12 || pkt[0]>>6 != 2 {
 		return ErrBadPacket
@@ -272,6 +280,8 @@ func (t *Transport) WriteRTP(pkt []byte) error {
 		return ErrNotConnected
 	}
 	t.txPlain = append(t.txPlain[:0], pkt...)
+	t.txSeq++
+	binary.BigEndian.PutUint16(t.txPlain[2:], t.txSeq)
 	binary.BigEndian.PutUint32(t.txPlain[8:], t.ssrc)
 	out, err := t.tx.EncryptRTP(t.txBuf, t.txPlain, &t.txHdr)
 	if err != nil {

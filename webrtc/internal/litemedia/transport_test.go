@@ -203,3 +203,29 @@ func TestConnectHonoursContext(t *testing.T) {
 		t.Fatalf("Connect = %v, want context.Canceled", err)
 	}
 }
+
+// The same packet written twice reaches the page twice: the transport
+// numbers packets itself, so no SRTP index is reused (the page's replay
+// protection would drop the second copy, and with AES-GCM a reused index
+// is a reused nonce).
+func TestWriteRTPNeverReusesIndex(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	page := newTestPage(t, nil)
+	tr, err := New(page.offer(ctx, t), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	page.answer(t, tr.Answer())
+	if err := tr.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pkt := append([]byte{0x80, 0, 0, 7, 0, 0, 0, 160, 1, 2, 3, 4}, payloadFor(1)...)
+	for range 3 {
+		if err := tr.WriteRTP(pkt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	page.waitReceived(ctx, t, 3)
+}
