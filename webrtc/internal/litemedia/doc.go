@@ -13,6 +13,9 @@
 // from every inbound packet; the point of the package is to measure whether
 // that lowers the gateway's CPU per relayed packet.
 //
-// It is internal and not wired into webrtc.Gateway: no TURN, no trickle,
-// no renegotiation, one host candidate, and no data channel yet.
+// The data channel runs over the same DTLS connection (pion/sctp and
+// pion/datachannel, as pion/webrtc does). It is internal and not wired into
+// webrtc.Gateway: one host candidate, no trickle, no ICE restart or
+// renegotiation, the page must be the DTLS client, RTCP is dropped, and
+// consent freshness is recorded (LastConsent) but enforced by the owner.
 package litemedia
