@@ -42,6 +42,11 @@ func (t *Transport) Connect(ctx context.Context) error {
 	t.mu.Unlock()
 
 	if err := conn.HandshakeContext(ctx); err != nil {
+		select {
+		case <-t.closed:
+			return ErrClosed
+		default:
+		}
 		if t.badCert.Load() {
 			return fmt.Errorf("%w (%w)", ErrFingerprint, err)
 		}

@@ -229,3 +229,28 @@ func TestWriteRTPNeverReusesIndex(t *testing.T) {
 	}
 	page.waitReceived(ctx, t, 3)
 }
+
+// Close during a handshake that never completes makes Connect return
+// ErrClosed.
+func TestCloseDuringConnect(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	page := newTestPage(t, nil)
+	tr, err := New(page.offer(ctx, t), Config{}) // the page never gets the answer
+	if err != nil {
+		t.Fatal(err)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- tr.Connect(ctx) }()
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("Connect = %v, want ErrClosed", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("Connect did not return after Close")
+	}
+}
