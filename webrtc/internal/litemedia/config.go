@@ -12,6 +12,10 @@ type Config struct {
 	// Addr is the local IP the call's UDP socket binds to and advertises
 	// as its only host candidate. Zero: 127.0.0.1.
 	Addr netip.Addr
+	// Mux, if set, is the shared socket the call uses instead of a socket
+	// of its own (Addr is then ignored: the candidate is Mux.LocalAddr).
+	// Closing the call never closes the Mux. Nil: one socket per call.
+	Mux *Mux
 	// Certificate is the DTLS identity. Nil: a fresh self-signed one for
 	// this transport (costs an ECDSA key generation per call; share one).
 	Certificate *Certificate

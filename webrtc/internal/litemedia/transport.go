@@ -30,11 +30,19 @@ type Transport struct {
 	cfg    Config
 	log    *slog.Logger
 	now    func() time.Time
-	conn   *net.UDPConn
+	conn   *net.UDPConn // the call's own socket, or the Mux's
+	mux    *Mux         // nil: conn is the call's own
 	local  netip.AddrPort
+	ufrag  string
 	offer  offer
 	answer string
 	ssrc   uint32
+
+	// rxMu is held by the reader while it handles a datagram for this
+	// call; Close sets detached under it, so that with a shared socket no
+	// datagram reaches the call (nor OnRTP runs) after Close returns.
+	rxMu     sync.Mutex
+	detached bool
 
 	ice       *iceLite // reader goroutine only
 	icePwd    string   // our ICE password (tests sign checks with it)
@@ -86,19 +94,24 @@ func New(offerSDP string, cfg Config) (*Transport, error) {
 			return nil, err
 		}
 	}
-	addr := cfg.Addr
-	if !addr.IsValid() {
-		addr = netip.AddrFrom4([4]byte{127, 0, 0, 1})
-	}
-	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, 0)))
-	if err != nil {
-		return nil, fmt.Errorf("litemedia: listen: %w", err)
-	}
 	t := &Transport{
-		cfg: cfg, log: cfg.Logger, now: cfg.Now, conn: conn, offer: o,
-		local:   netip.AddrPortFrom(addr, conn.LocalAddr().(*net.UDPAddr).AddrPort().Port()),
+		cfg: cfg, log: cfg.Logger, now: cfg.Now, offer: o, mux: cfg.Mux,
 		latched: make(chan struct{}), closed: make(chan struct{}), sctpReady: make(chan struct{}),
 		rxBuf: make([]byte, receiveMTU), txBuf: make([]byte, receiveMTU),
+	}
+	if t.mux != nil {
+		t.conn, t.local = t.mux.conn, t.mux.local
+	} else {
+		addr := cfg.Addr
+		if !addr.IsValid() {
+			addr = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+		}
+		conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, 0)))
+		if err != nil {
+			return nil, fmt.Errorf("litemedia: listen: %w", err)
+		}
+		t.conn = conn
+		t.local = netip.AddrPortFrom(addr, conn.LocalAddr().(*net.UDPAddr).AddrPort().Port())
 	}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
@@ -112,15 +125,24 @@ func New(offerSDP string, cfg Config) (*Transport, error) {
 	t.answer, err = buildAnswer(o, local{
 		ufrag: ufrag, pwd: pwd, fingerprint: cfg.Certificate.Fingerprint(), addr: t.local, ssrc: ssrc,
 	})
+	if err == nil {
+		t.ice, t.icePwd, t.ufrag = newICELite(ufrag, o.ufrag, pwd), pwd, ufrag
+		t.pipe = newDTLSPipe(t.conn, t.Remote)
+		if t.mux != nil {
+			err = t.mux.register(ufrag, t) // the last step: from here the reader may call in
+		}
+	}
 	if err != nil {
-		_ = conn.Close()
+		if t.mux == nil {
+			_ = t.conn.Close()
+		}
 		t.stop()
 		return nil, err
 	}
-	t.ice, t.icePwd = newICELite(ufrag, o.ufrag, pwd), pwd
-	t.pipe = newDTLSPipe(conn, t.Remote)
-	t.wg.Add(1)
-	go t.readLoop()
+	if t.mux == nil {
+		t.wg.Add(1)
+		go t.readLoop()
+	}
 	return t, nil
 }
 
@@ -173,21 +195,25 @@ func (t *Transport) readLoop() {
 			}
 			continue
 		}
-		if n == 0 {
-			continue
+		if n > 0 {
+			t.onDatagram(buf[:n], from)
 		}
-		pkt := buf[:n]
-		switch b := pkt[0]; {
-		case b < 4:
-			t.onSTUN(pkt, from)
-		case b >= 20 && b <= 63:
-			if t.isRemote(from) {
-				_, _ = t.pipe.in.Write(pkt, nil) // full: dropped, DTLS retransmits
-			}
-		case b >= 128 && b <= 191:
-			if t.isRemote(from) {
-				t.onSRTP(pkt)
-			}
+	}
+}
+
+// onDatagram handles one datagram on the reader goroutine (the call's, or
+// the Mux's, which has already routed it here).
+func (t *Transport) onDatagram(pkt []byte, from netip.AddrPort) {
+	switch b := pkt[0]; {
+	case b < 4:
+		t.onSTUN(pkt, from)
+	case b >= 20 && b <= 63:
+		if t.isRemote(from) {
+			_, _ = t.pipe.in.Write(pkt, nil) // full: dropped, DTLS retransmits
+		}
+	case b >= 128 && b <= 191:
+		if t.isRemote(from) {
+			t.onSRTP(pkt)
 		}
 	}
 }
@@ -211,6 +237,9 @@ func (t *Transport) onSTUN(pkt []byte, from netip.AddrPort) {
 	cur := t.remote.Load()
 	switch {
 	case cur == nil:
+		if !t.claim(nil, from) {
+			return
+		}
 		t.remote.Store(&from)
 		close(t.latched)
 		t.log.Debug("litemedia: latched", "remote", from)
@@ -218,6 +247,9 @@ func (t *Transport) onSTUN(pkt []byte, from netip.AddrPort) {
 	case *cur == from:
 		t.lastCheck.Store(t.now().UnixNano())
 	case nominated:
+		if !t.claim(cur, from) {
+			return
+		}
 		t.remote.Store(&from)
 		t.log.Debug("litemedia: re-latched", "remote", from)
 		t.lastCheck.Store(t.now().UnixNano())
@@ -226,6 +258,12 @@ func (t *Transport) onSTUN(pkt []byte, from netip.AddrPort) {
 		// probing it), but it is no consent for the latched pair.
 	}
 	_, _ = t.conn.WriteToUDPAddrPort(t.ice.resp.Raw, from)
+}
+
+// claim routes from to this call on a shared socket; false (no latch, no
+// answer) when another call has latched from.
+func (t *Transport) claim(old *netip.AddrPort, from netip.AddrPort) bool {
+	return t.mux == nil || t.mux.latch(t, old, from)
 }
 
 // onSRTP decrypts inline and hands the packet to OnRTP. RTCP (RFC 5761
@@ -296,7 +334,9 @@ func (t *Transport) WriteRTP(pkt []byte) error {
 }
 
 // Close stops the transport: DTLS close_notify to the page (if connected),
-// the socket closed, every goroutine ended before it returns.
+// the socket closed, every goroutine ended before it returns. With a
+// shared socket, the call's routes are removed and the socket stays open;
+// no datagram reaches the call after Close returns.
 func (t *Transport) Close() error {
 	var err error
 	t.closeOnce.Do(func() {
@@ -314,7 +354,14 @@ func (t *Transport) Close() error {
 			_ = d.Close() // also closes the pipe
 		}
 		_ = t.pipe.Close()
-		err = t.conn.Close()
+		if t.mux != nil {
+			t.rxMu.Lock()
+			t.detached = true
+			t.rxMu.Unlock()
+			t.mux.remove(t.ufrag, t)
+		} else {
+			err = t.conn.Close()
+		}
 		t.wg.Wait()
 	})
 	return err
