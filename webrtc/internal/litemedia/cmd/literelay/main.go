@@ -1,6 +1,8 @@
 // Command literelay compares two server-side WebRTC media paths on the
 // same harness: litemedia's inline ICE-lite/DTLS-SRTP transport (-impl
-// lite) and a bare pion PeerConnection with no interceptors (-impl pion).
+// lite; -impl lite-shared: the same with one shared litemedia.Mux socket
+// for every call) and a bare pion PeerConnection with no interceptors
+// (-impl pion).
 //
 // The relay runs in a child process (so its CPU is measured alone) and
 // relays every call's audio between the page and a plain UDP echo: one UDP
@@ -32,7 +34,7 @@ var (
 
 func main() {
 	role := flag.String("role", "driver", "driver or relay (internal)")
-	impl := flag.String("impl", "lite", "relay implementation: lite or pion")
+	impl := flag.String("impl", "lite", "relay implementation: lite, lite-shared (one ICE-lite socket for all calls) or pion")
 	calls := flag.String("calls", "100", "comma-separated concurrent call counts, one run each")
 	duration := flag.Duration("duration", 15*time.Second, "measurement window per run")
 	echo := flag.String("echo", "", "(relay) UDP echo address")
@@ -41,7 +43,7 @@ func main() {
 	flag.IntVar(&relayProcs, "relay-procs", 0, "GOMAXPROCS of the relay process (0: Go's default)")
 	flag.Parse()
 	log.SetFlags(0)
-	if *impl != "lite" && *impl != "pion" {
+	if *impl != "lite" && *impl != "lite-shared" && *impl != "pion" {
 		log.Fatalf("bad -impl %q", *impl)
 	}
 	if *role == "relay" {

@@ -50,8 +50,8 @@ func runRelay(impl, echo, profile string) error {
 	var st counters
 	var r relayImpl
 	switch impl {
-	case "lite":
-		r, err = newLiteRelay(echoAddr, &st)
+	case "lite", "lite-shared":
+		r, err = newLiteRelay(echoAddr, &st, impl == "lite-shared")
 	default:
 		r, err = newPionRelay(echoAddr, &st)
 	}

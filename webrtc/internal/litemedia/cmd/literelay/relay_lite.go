@@ -18,16 +18,23 @@ import (
 // the call's SIP reader goroutine (encrypt, then one sendto).
 type liteRelay struct {
 	cert *litemedia.Certificate // shared by every call, as a gateway would
+	mux  *litemedia.Mux         // -impl lite-shared: one ICE-lite socket for all calls
 	echo netip.AddrPort
 	st   *counters
 }
 
-func newLiteRelay(echo netip.AddrPort, st *counters) (*liteRelay, error) {
+func newLiteRelay(echo netip.AddrPort, st *counters, shared bool) (*liteRelay, error) {
 	cert, err := litemedia.GenerateCertificate()
 	if err != nil {
 		return nil, err
 	}
-	return &liteRelay{cert: cert, echo: echo, st: st}, nil
+	r := &liteRelay{cert: cert, echo: echo, st: st}
+	if shared {
+		if r.mux, err = litemedia.NewMux(litemedia.MuxConfig{}); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
 }
 
 type liteCall struct {
@@ -44,6 +51,7 @@ func (r *liteRelay) newCall(offer string) (string, io.Closer, error) {
 	}
 	tr, err := litemedia.New(offer, litemedia.Config{
 		Certificate: r.cert,
+		Mux:         r.mux,
 		OnRTP: func(pkt []byte) {
 			if _, err := sip.WriteToUDPAddrPort(pkt, r.echo); err == nil {
 				r.st.toSIP.Add(1)
