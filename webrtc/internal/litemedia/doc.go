@@ -13,6 +13,12 @@
 // from every inbound packet; the point of the package is to measure whether
 // that lowers the gateway's CPU per relayed packet.
 //
+// Opt-in (Config.Mux): one Mux socket serves every call, read by one
+// goroutine with recvmmsg batches. STUN is routed by the USERNAME's local
+// ufrag and authenticated by that call; DTLS and SRTP are routed by the
+// source address a call latched; the answer's candidate is the Mux's
+// address. It halves the receive system calls on the page side of a relay.
+//
 // The data channel runs over the same DTLS connection (pion/sctp and
 // pion/datachannel, as pion/webrtc does). It is internal and not wired into
 // webrtc.Gateway: one host candidate, no trickle, no ICE restart or
