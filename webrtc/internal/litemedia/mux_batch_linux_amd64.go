@@ -1,0 +1,3 @@
+package litemedia
+
+const sysRecvmmsg = 299
