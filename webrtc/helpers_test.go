@@ -186,3 +186,28 @@ func waitFor(t testing.TB, ctx context.Context, what string, cond func() bool) {
 }
 
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+// engine is the page-side media engine a test runs the gateway with.
+type engine struct {
+	name string
+	lite bool // Config.ICELite
+}
+
+// forEachEngine runs test as a subtest per engine: "pion" (the
+// PeerConnection) and "lite" (Config.ICELite).
+func forEachEngine(t *testing.T, test func(t *testing.T, e engine)) {
+	for _, e := range []engine{{name: "pion"}, {name: "lite", lite: true}} {
+		t.Run(e.name, func(t *testing.T) { test(t, e) })
+	}
+}
+
+// with returns a Config mutator selecting the engine, then applying
+// mutate (which may be nil).
+func (e engine) with(mutate func(*Config)) func(*Config) {
+	return func(c *Config) {
+		c.ICELite = e.lite
+		if mutate != nil {
+			mutate(c)
+		}
+	}
+}
