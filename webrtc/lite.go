@@ -228,32 +228,23 @@ func (c *call) readControl(dc *datachannel.DataChannel) {
 	}
 }
 
-// watchConsent ends the call as unreachable when the page has sent
-// neither a valid consent check nor any RTP for half of PeerTimeout
-// (pion's engine uses one half for "disconnected", one for "failed").
-// Counting RTP too keeps pages whose consent checks are sparse (RFC 7675
-// allows about 5 s apart) alive while they send media, and costs nothing
-// per packet: the transport counts anyway.
+// watchConsent ends the call as unreachable when the page has been
+// silent (see liveness) for half of PeerTimeout, like pion's engine,
+// which uses one half for "disconnected" and one for "failed". It polls
+// on a timer rather than per packet: the transport counts anyway.
 func (c *call) watchConsent() {
 	half := c.g.cfg.Limits.PeerTimeout / 2
 	step := max(half/4, time.Millisecond)
 	now := c.g.cfg.Now
-	alive, packets := now(), c.lite.t.Stats().PacketsIn
 	l := c.lite
+	live := liveness{alive: now(), packets: l.t.Stats().PacketsIn}
 	var check func()
 	check = func() {
 		if c.ctx.Err() != nil {
 			return
 		}
-		t := now()
-		if p := l.t.Stats().PacketsIn; p != packets {
-			alive, packets = t, p
-		}
-		if last := l.t.LastConsent(); last.After(alive) {
-			alive = last
-		}
-		if t.Sub(alive) >= half {
-			c.log.Info("webrtc: page silent", "for", t.Sub(alive))
+		if silent := live.observe(now(), l.t.Stats().PacketsIn, l.t.LastConsent()); silent >= half {
+			c.log.Info("webrtc: page silent", "for", silent)
 			c.markPageGone()
 			c.end(reasonUnreachable)
 			return
@@ -265,6 +256,27 @@ func (c *call) watchConsent() {
 	l.mu.Lock()
 	l.consent = time.AfterFunc(step, check)
 	l.mu.Unlock()
+}
+
+// liveness is when the page was last heard from: a valid consent check
+// (STUN from its latched address) or any authenticated RTP. Counting RTP
+// keeps a page whose consent checks are sparse (RFC 7675 allows about 5 s
+// apart, which is PeerTimeout/2 by default) alive while it sends media.
+type liveness struct {
+	alive   time.Time
+	packets uint64 // the transport's PacketsIn at the last observation
+}
+
+// observe records the transport's state at now and returns how long the
+// page has been silent.
+func (l *liveness) observe(now time.Time, packets uint64, lastConsent time.Time) time.Duration {
+	if packets != l.packets {
+		l.alive, l.packets = now, packets
+	}
+	if lastConsent.After(l.alive) {
+		l.alive = lastConsent
+	}
+	return now.Sub(l.alive)
 }
 
 // liteControl adapts a pion/datachannel channel to controlChannel.

@@ -1,0 +1,74 @@
+package webrtc
+
+import (
+	"errors"
+	"testing"
+	"time"
+)
+
+func TestLivenessObserve(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	l := liveness{alive: t0, packets: 7}
+	steps := []struct {
+		now         int
+		packets     uint64
+		consent     int // ms; -1: none yet
+		wantSilent  time.Duration
+		description string
+	}{
+		{1000, 7, -1, time.Second, "nothing since the start"},
+		{2000, 9, -1, 0, "RTP arrived"},
+		{4500, 9, -1, 2500 * time.Millisecond, "RTP stopped"},
+		{5000, 9, 4800, 200 * time.Millisecond, "a consent check"},
+		{6000, 9, 1000, 1200 * time.Millisecond, "an older consent time does not go back"},
+		{9000, 9, 4800, 4200 * time.Millisecond, "silent"},
+	}
+	for _, s := range steps {
+		consent := time.Time{}
+		if s.consent >= 0 {
+			consent = at(s.consent)
+		}
+		if got := l.observe(at(s.now), s.packets, consent); got != s.wantSilent {
+			t.Fatalf("%s: silent %v, want %v", s.description, got, s.wantSilent)
+		}
+	}
+}
+
+// TestICELiteConfig: what the lite engine cannot do is refused at New.
+func TestICELiteConfig(t *testing.T) {
+	b := newBed(t, "127.0.0.1:9", nil)
+	base := b.gw.cfg
+	base.ICELite = true
+	bad := map[string]func(*Config){
+		"two host IPs":        func(c *Config) { c.ICEHostIPs = []string{"127.0.0.1", "::1"} },
+		"port range":          func(c *Config) { c.ICEPortMin, c.ICEPortMax = 40000, 40100 },
+		"no loopback, no IPs": func(c *Config) { c.ExcludeLoopback = true },
+		"not an IP":           func(c *Config) { c.ICEHostIPs = []string{"gateway.example.com"} },
+		"not local (NAT)":     func(c *Config) { c.ICEHostIPs = []string{"192.0.2.1"} },
+	}
+	for name, mutate := range bad {
+		cfg := base
+		mutate(&cfg)
+		if _, err := New(cfg); !errors.Is(err, ErrConfig) {
+			t.Errorf("%s: %v, want ErrConfig", name, err)
+		}
+	}
+	cfg := base
+	cfg.ICEHostIPs = []string{"127.0.0.1"}
+	g, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close(t.Context())
+	if g.liteCert == nil || g.liteAddr.String() != "127.0.0.1" {
+		t.Fatalf("lite cert %v addr %v", g.liteCert, g.liteAddr)
+	}
+	base.ICELite = false
+	base.ICEHostIPs = []string{"192.0.2.1", "192.0.2.2"} // fine for pion (1:1 NAT)
+	g2, err := New(base)
+	if err != nil {
+		t.Fatalf("pion engine: %v", err)
+	}
+	_ = g2.Close(t.Context())
+}
