@@ -36,10 +36,11 @@ func main() {
 	flag.StringVar(&gatewayCPUs, "gateway-cpus", "", "pin the gateway process to these CPUs (taskset -c list)")
 	flag.BoolVar(&leanDriver, "lean-driver", true, "one sender goroutine for all pages and one batched echo port (false: a goroutine and ticker per page, a port and goroutine per echoed call)")
 	flag.IntVar(&gatewayProcs, "gateway-procs", 0, "GOMAXPROCS of the gateway process (0: Go's default)")
+	flag.BoolVar(&iceLite, "ice-lite", false, "the gateway answers with its ICE-lite engine (webrtc.Config.ICELite) instead of a pion PeerConnection")
 	flag.Parse()
 	log.SetFlags(0)
 	if *role == "gateway" {
-		if err := runGateway(*proxy, *keyHex); err != nil {
+		if err := runGateway(*proxy, *keyHex, iceLite); err != nil {
 			log.Fatal(err)
 		}
 		return
@@ -65,7 +66,8 @@ func startGateway(ctx context.Context, proxy string, key []byte) (*exec.Cmd, str
 	if err != nil {
 		return nil, "", err
 	}
-	args := []string{self, "-role", "gateway", "-proxy", proxy, "-key", hex.EncodeToString(key)}
+	args := []string{self, "-role", "gateway", "-proxy", proxy, "-key", hex.EncodeToString(key),
+		"-ice-lite=" + strconv.FormatBool(iceLite)}
 	if gatewayCPUs != "" {
 		args = append([]string{"taskset", "-c", gatewayCPUs}, args...)
 	}
@@ -116,6 +118,7 @@ var (
 	gatewayCPUs  string
 	idle         bool
 	leanDriver   bool
+	iceLite      bool
 )
 
 func newKey() []byte {
