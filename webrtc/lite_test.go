@@ -1,9 +1,12 @@
 package webrtc
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/webdial/webdial/webrtc/internal/sipecho"
 )
 
 func TestLivenessObserve(t *testing.T) {
@@ -71,4 +74,47 @@ func TestICELiteConfig(t *testing.T) {
 		t.Fatalf("pion engine: %v", err)
 	}
 	_ = g2.Close(t.Context())
+}
+
+// TestLitePageSilent: an ICE-lite gateway cannot probe the page, so a
+// page that sends neither consent checks nor RTP for PeerTimeout/2 is
+// gone. pageclient (pion) sends consent checks only every 2 s, so with a
+// 1 s PeerTimeout its RTP alone keeps the call up; once its audio stops,
+// the SIP leg is hung up as "page unreachable".
+func TestLitePageSilent(t *testing.T) {
+	echo := startEcho(t, sipecho.Options{})
+	b := newBed(t, echo.Addr().String(), func(c *Config) {
+		c.ICELite = true
+		c.Limits.PeerTimeout = time.Second
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var got echoCollector
+	c := b.answeredCall(ctx, got.onRTP)
+	b.gw.mu.Lock()
+	var gc *call
+	for _, x := range b.gw.calls {
+		gc = x
+	}
+	b.gw.mu.Unlock()
+	// 3 s of audio (150 echoes at 20 ms): longer than PeerTimeout.
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for i := 0; got.count() < 150; i++ {
+		if err := c.WriteAudio(payloadOf(i)); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d echoes", got.count())
+		case <-gc.finished:
+			t.Fatalf("call ended while the page sent audio: %q", gc.endReason)
+		case <-tick.C:
+		}
+	}
+	waitSIPLegEnded(t, ctx, echo, "SIP leg not hung up after the page went silent")
+	<-gc.finished
+	if gc.endReason != reasonUnreachable {
+		t.Fatalf("reason %q", gc.endReason)
+	}
 }
