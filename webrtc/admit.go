@@ -168,9 +168,8 @@ func (g *Gateway) servePost(w http.ResponseWriter, r *http.Request) {
 }
 
 // admit reads the offer, decides the call, answers with pion (or the lite
-// engine, Config.ICELite) and starts the
-// SIP leg. On error nothing is left running and the slot is the caller's to
-// release.
+// engine, Config.ICELite) and starts the SIP leg. On error nothing is left
+// running and the slot is the caller's to release.
 func (g *Gateway) admit(ctx context.Context, r *http.Request, origin, client string, claims token.Claims) (*call, string, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, g.cfg.MaxOfferSize))
 	if err != nil {

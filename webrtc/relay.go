@@ -36,10 +36,10 @@ type pageOut struct {
 	lite *litemedia.Transport // if set, w and ssrc are unused
 }
 
-// relay moves RTP between the page's track (SRTP, through pion) and the
-// SIP leg's plain UDP socket. Each direction runs inline in one goroutine
-// with one reused buffer: no channel between legs, no per-packet
-// allocation on the relay's side.
+// relay moves RTP between the page's media engine (SRTP, through pion or
+// the lite transport) and the SIP leg's plain UDP socket. Each direction
+// runs inline in one goroutine with one reused buffer: no channel between
+// legs, no per-packet allocation on the relay's side.
 type relay struct {
 	conn *net.UDPConn // SIP-side RTP
 	rtcp *net.UDPConn // SIP-side RTCP: bound so it is absorbed, never read
@@ -342,10 +342,16 @@ func (r *relay) fromSIP(buf []byte, from netip.AddrPort, hdr *rtp.Header) {
 }
 
 // writeLite sends pkt (without padding) to the page through the lite
-// transport, rewriting it in place to a bare 12-byte header: the
-// transport replaces SSRC and sequence with its own (an SRTP index must
-// never repeat), so only marker, payload type and timestamp are ours.
+// transport.
 func (r *relay) writeLite(lt *litemedia.Transport, pkt []byte, hl int, pt uint8, ts uint32) error {
+	return lt.WriteRTP(bareRTP(pkt, hl, pt, ts))
+}
+
+// bareRTP rewrites pkt (without padding) in place to a 12-byte header
+// with pt and ts, keeping the marker and payload, and returns it. The lite
+// transport replaces SSRC and sequence with its own (an SRTP index must
+// never repeat), so those are left as they are.
+func bareRTP(pkt []byte, hl int, pt uint8, ts uint32) []byte {
 	if hl != 12 {
 		copy(pkt[12:], pkt[hl:])
 		pkt = pkt[:len(pkt)-hl+12]
@@ -353,5 +359,5 @@ func (r *relay) writeLite(lt *litemedia.Transport, pkt []byte, hl int, pt uint8,
 	pkt[0] = 0x80
 	pkt[1] = pkt[1]&0x80 | pt
 	binary.BigEndian.PutUint32(pkt[4:], ts)
-	return lt.WriteRTP(pkt)
+	return pkt
 }
