@@ -135,6 +135,13 @@ type Config struct {
 	// A page that sends neither consent checks nor media for half of
 	// Limits.PeerTimeout is treated as gone.
 	ICELite bool
+	// ICELiteShared, with ICELite, puts every call on one UDP socket read
+	// by one goroutine in batches (recvmmsg): one host candidate and port
+	// for the whole gateway, fewer system calls and goroutines per call.
+	// The port is ICEPortMin if ICEPortMin equals ICEPortMax (a fixed port
+	// for a firewall rule), else chosen by the OS. If false, one socket
+	// per call.
+	ICELiteShared bool
 	// GatherTimeout bounds ICE gathering before the answer is sent. If
 	// zero, DefaultGatherTimeout.
 	GatherTimeout time.Duration

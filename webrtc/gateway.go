@@ -34,6 +34,7 @@ type Gateway struct {
 	// page pins it by the answer's fingerprint) and the bound address.
 	liteCert *litemedia.Certificate
 	liteAddr netip.Addr
+	liteMux  *litemedia.Mux // Config.ICELiteShared; closed once Close saw every call end
 
 	ctx    context.Context // parent of every call; cancelled by Close
 	cancel context.CancelFunc
@@ -67,6 +68,11 @@ func newGateway(cfg Config, d sipDialer) (*Gateway, error) {
 		}
 		if g.liteCert, err = litemedia.GenerateCertificate(); err != nil {
 			return nil, err
+		}
+		if cfg.ICELiteShared {
+			if g.liteMux, err = newLiteMux(&cfg, g.liteAddr); err != nil {
+				return nil, err
+			}
 		}
 	}
 
@@ -212,6 +218,9 @@ func (g *Gateway) Close(ctx context.Context) error {
 	go func() {
 		for _, c := range calls {
 			<-c.finished
+		}
+		if g.liteMux != nil {
+			_ = g.liteMux.Close() // no call uses it any more, none can start
 		}
 		close(allDone)
 	}()

@@ -200,14 +200,16 @@ func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
 
 // engine is the page-side media engine a test runs the gateway with.
 type engine struct {
-	name string
-	lite bool // Config.ICELite
+	name   string
+	lite   bool // Config.ICELite
+	shared bool // Config.ICELiteShared
 }
 
 // forEachEngine runs test as a subtest per engine: "pion" (the
-// PeerConnection) and "lite" (Config.ICELite).
+// PeerConnection), "lite" (Config.ICELite) and "liteshared" (with
+// Config.ICELiteShared).
 func forEachEngine(t *testing.T, test func(t *testing.T, e engine)) {
-	for _, e := range []engine{{name: "pion"}, {name: "lite", lite: true}} {
+	for _, e := range []engine{{name: "pion"}, {name: "lite", lite: true}, {name: "liteshared", lite: true, shared: true}} {
 		t.Run(e.name, func(t *testing.T) { test(t, e) })
 	}
 }
@@ -216,7 +218,7 @@ func forEachEngine(t *testing.T, test func(t *testing.T, e engine)) {
 // mutate (which may be nil).
 func (e engine) with(mutate func(*Config)) func(*Config) {
 	return func(c *Config) {
-		c.ICELite = e.lite
+		c.ICELite, c.ICELiteShared = e.lite, e.shared
 		if mutate != nil {
 			mutate(c)
 		}

@@ -21,8 +21,8 @@ import (
 // liteHostAddr is the one address the lite engine binds and advertises,
 // or ErrConfig for settings it cannot honour (see Config.ICELite).
 func liteHostAddr(cfg *Config) (netip.Addr, error) {
-	if cfg.ICEPortMin != 0 {
-		return netip.Addr{}, fmt.Errorf("%w: ICELite does not support ICEPortMin/ICEPortMax", ErrConfig)
+	if cfg.ICEPortMin != 0 && !(cfg.ICELiteShared && cfg.ICEPortMin == cfg.ICEPortMax) {
+		return netip.Addr{}, fmt.Errorf("%w: ICELite supports no ICEPortMin/ICEPortMax range (ICELiteShared: one port)", ErrConfig)
 	}
 	switch len(cfg.ICEHostIPs) {
 	case 0:
@@ -47,6 +47,15 @@ func liteHostAddr(cfg *Config) (netip.Addr, error) {
 	}
 	_ = c.Close()
 	return addr, nil
+}
+
+// newLiteMux binds the gateway's shared ICE-lite socket (ICELiteShared).
+func newLiteMux(cfg *Config, addr netip.Addr) (*litemedia.Mux, error) {
+	m, err := litemedia.NewMux(litemedia.MuxConfig{Addr: netip.AddrPortFrom(addr, cfg.ICEPortMin), Logger: cfg.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("%w: ICELiteShared: %w", ErrConfig, err)
+	}
+	return m, nil
 }
 
 // liteMedia is a call's page side with Config.ICELite: the transport and
@@ -87,6 +96,7 @@ func (l *liteMedia) close() {
 func (g *Gateway) answerLite(c *call, offer string, codecPT uint8) (string, error) {
 	t, err := litemedia.New(offer, litemedia.Config{
 		Addr:        g.liteAddr,
+		Mux:         g.liteMux,
 		Certificate: g.liteCert,
 		OnRTP:       func(pkt []byte) { _ = c.relay.fromPage(pkt) },
 		Now:         g.cfg.Now,

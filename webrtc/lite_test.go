@@ -3,6 +3,7 @@ package webrtc
 import (
 	"context"
 	"errors"
+	"net"
 	"testing"
 	"time"
 
@@ -46,6 +47,8 @@ func TestICELiteConfig(t *testing.T) {
 	bad := map[string]func(*Config){
 		"two host IPs":        func(c *Config) { c.ICEHostIPs = []string{"127.0.0.1", "::1"} },
 		"port range":          func(c *Config) { c.ICEPortMin, c.ICEPortMax = 40000, 40100 },
+		"shared, port range":  func(c *Config) { c.ICELiteShared, c.ICEPortMin, c.ICEPortMax = true, 40000, 40100 },
+		"one port, unshared":  func(c *Config) { c.ICEPortMin, c.ICEPortMax = 40000, 40000 },
 		"no loopback, no IPs": func(c *Config) { c.ExcludeLoopback = true },
 		"not an IP":           func(c *Config) { c.ICEHostIPs = []string{"gateway.example.com"} },
 		"not local (NAT)":     func(c *Config) { c.ICEHostIPs = []string{"192.0.2.1"} },
@@ -67,6 +70,30 @@ func TestICELiteConfig(t *testing.T) {
 	if g.liteCert == nil || g.liteAddr.String() != "127.0.0.1" {
 		t.Fatalf("lite cert %v addr %v", g.liteCert, g.liteAddr)
 	}
+	// ICELiteShared binds one socket, on the one port asked for.
+	probe, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := uint16(probe.LocalAddr().(*net.UDPAddr).Port)
+	_ = probe.Close()
+	cfg.ICELiteShared, cfg.ICEPortMin, cfg.ICEPortMax = true, port, port
+	g3, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := g3.liteMux.LocalAddr().Port(); got != port {
+		t.Fatalf("shared socket on port %d, want %d", got, port)
+	}
+	if err := g3.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	again, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: int(port)})
+	if err != nil {
+		t.Fatalf("shared socket not closed by Gateway.Close: %v", err)
+	}
+	_ = again.Close()
+
 	base.ICELite = false
 	base.ICEHostIPs = []string{"192.0.2.1", "192.0.2.2"} // fine for pion (1:1 NAT)
 	g2, err := New(base)
