@@ -167,9 +167,9 @@ func (g *Gateway) servePost(w http.ResponseWriter, r *http.Request) {
 	_, _ = io.WriteString(w, answer)
 }
 
-// admit reads the offer, decides the call, answers with pion and starts the
-// SIP leg. On error nothing is left running and the slot is the caller's to
-// release.
+// admit reads the offer, decides the call, answers with pion (or the lite
+// engine, Config.ICELite) and starts the SIP leg. On error nothing is left
+// running and the slot is the caller's to release.
 func (g *Gateway) admit(ctx context.Context, r *http.Request, origin, client string, claims token.Claims) (*call, string, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, g.cfg.MaxOfferSize))
 	if err != nil {
@@ -195,7 +195,12 @@ func (g *Gateway) admit(ctx context.Context, r *http.Request, origin, client str
 		dcOpen: make(chan struct{}), pcGone: make(chan struct{}),
 		log: g.cfg.Logger.With("call", id)}
 	c.ctx, c.cancel = context.WithCancel(g.ctx)
-	answer, err := g.answer(ctx, c, offer, codecPT)
+	var answer string
+	if g.cfg.ICELite {
+		answer, err = g.answerLite(c, offer, codecPT)
+	} else {
+		answer, err = g.answer(ctx, c, offer, codecPT)
+	}
 	if err != nil {
 		c.cancel()
 		rl.close()
@@ -205,7 +210,7 @@ func (g *Gateway) admit(ctx context.Context, r *http.Request, origin, client str
 	g.mu.Lock()
 	if g.closed {
 		g.mu.Unlock()
-		_ = c.pc.Close()
+		c.closePage()
 		rl.close()
 		c.cancel()
 		return nil, "", ErrClosed
@@ -214,6 +219,9 @@ func (g *Gateway) admit(ctx context.Context, r *http.Request, origin, client str
 	g.mu.Unlock()
 	c.startTimers()
 	rl.start()
+	if c.lite != nil {
+		c.lite.start(c)
+	}
 	go c.run(req)
 	c.log.Info("webrtc: call admitted", "origin", origin, "target", req.Target)
 	return c, answer, nil

@@ -24,14 +24,15 @@ type call struct {
 	origin, client string
 	log            *slog.Logger
 
-	pc    *pionwebrtc.PeerConnection
+	pc    *pionwebrtc.PeerConnection // nil with Config.ICELite
+	lite  *liteMedia                 // nil without Config.ICELite
 	relay *relay
 
 	ctx    context.Context // cancelled by end
 	cancel context.CancelFunc
 
 	mu            sync.Mutex
-	dc            *pionwebrtc.DataChannel
+	dc            controlChannel
 	state, reason string // last state sent to the page
 	endReason     string
 	connected     bool
@@ -76,10 +77,10 @@ func (c *call) pcHooks() {
 			c.connected = true
 			c.mu.Unlock()
 		case pionwebrtc.PeerConnectionStateFailed:
-			c.goneOnce.Do(func() { close(c.pcGone) })
+			c.markPageGone()
 			c.end(reasonUnreachable)
 		case pionwebrtc.PeerConnectionStateClosed:
-			c.goneOnce.Do(func() { close(c.pcGone) })
+			c.markPageGone()
 			c.end(reasonPageClosed)
 		}
 	})
@@ -173,7 +174,7 @@ func (c *call) teardown() {
 	if !c.pageGone(reason) {
 		c.flushControl() // make sure the page learns why
 	}
-	_ = c.pc.Close()
+	c.closePage()
 	c.relay.close()
 	c.g.remove(c)
 	c.log.Info("webrtc: call ended", "reason", reason,
@@ -209,6 +210,21 @@ const (
 	reasonUnreachable  = "page unreachable"
 	reasonNotConnected = "page did not connect"
 )
+
+// closePage closes the page's transport, whichever engine it is, and waits
+// for the goroutines the call started on it.
+func (c *call) closePage() {
+	if c.pc != nil {
+		_ = c.pc.Close()
+	}
+	if c.lite != nil {
+		c.lite.close()
+	}
+}
+
+// markPageGone records that the page's transport is gone, for
+// awaitControl; safe to call more than once.
+func (c *call) markPageGone() { c.goneOnce.Do(func() { close(c.pcGone) }) }
 
 func (c *call) pageGone(reason string) bool {
 	switch reason {

@@ -118,6 +118,30 @@ type Config struct {
 	// addresses. If false, loopback candidates are gathered, which is what
 	// makes single-host deployments and CI (lo only) work.
 	ExcludeLoopback bool
+	// ICELite answers pages with webdial's own ICE-lite, DTLS-SRTP media
+	// transport (one UDP socket and one reader goroutine per call, SRTP
+	// relayed inline) instead of a pion PeerConnection; it costs less
+	// CPU per relayed packet. If false, the pion PeerConnection.
+	//
+	// An ICE-lite gateway never probes: the page must reach it at the one
+	// host candidate it advertises, which is also the address it binds:
+	// ICEHostIPs[0], which must then be a local address (no NAT mapping
+	// yet: a 1:1 NAT in front of the gateway needs the pion engine), or
+	// 127.0.0.1 if ICEHostIPs is empty (single host, CI). Pages behind
+	// NAT, or relaying through their own TURN server, still work: they
+	// connect to that address. New refuses with ErrConfig what the lite
+	// engine cannot do yet: several ICEHostIPs, ICEPortMin/ICEPortMax, or
+	// ExcludeLoopback without ICEHostIPs. GatherTimeout does not apply.
+	// A page that sends neither consent checks nor media for half of
+	// Limits.PeerTimeout is treated as gone.
+	ICELite bool
+	// ICELiteShared, with ICELite, puts every call on one UDP socket read
+	// by one goroutine in batches (recvmmsg): one host candidate and port
+	// for the whole gateway, fewer system calls and goroutines per call.
+	// The port is ICEPortMin if ICEPortMin equals ICEPortMax (a fixed port
+	// for a firewall rule), else chosen by the OS. If false, one socket
+	// per call.
+	ICELiteShared bool
 	// GatherTimeout bounds ICE gathering before the answer is sent. If
 	// zero, DefaultGatherTimeout.
 	GatherTimeout time.Duration

@@ -38,40 +38,55 @@ type ControlMessage struct {
 // maxControlMessage caps what the page may send on the control channel.
 const maxControlMessage = 1024
 
+// controlChannel is the page's open control channel: a pion DataChannel,
+// or with Config.ICELite a pion/datachannel one on the lite transport's
+// SCTP association (see liteControl).
+type controlChannel interface {
+	SendText(s string) error
+	BufferedAmount() uint64
+}
+
 func (c *call) attachControl(dc *pionwebrtc.DataChannel) {
 	if dc.Label() != ControlLabel {
 		return
 	}
-	dc.OnOpen(func() {
-		c.mu.Lock()
-		c.dc = dc
-		state, reason := c.state, c.reason
-		c.mu.Unlock()
-		c.dcOnce.Do(func() { close(c.dcOpen) })
-		if state != "" {
-			c.sendControl(ControlMessage{Type: "state", State: state, Reason: reason})
+	dc.OnOpen(func() { c.controlOpened(dc) })
+	dc.OnMessage(func(m pionwebrtc.DataChannelMessage) { c.onControlMessage(m.Data) })
+}
+
+// controlOpened makes dc the call's control channel and sends it the state
+// the page missed while the channel was opening.
+func (c *call) controlOpened(dc controlChannel) {
+	c.mu.Lock()
+	c.dc = dc
+	state, reason := c.state, c.reason
+	c.mu.Unlock()
+	c.dcOnce.Do(func() { close(c.dcOpen) })
+	if state != "" {
+		c.sendControl(ControlMessage{Type: "state", State: state, Reason: reason})
+	}
+}
+
+// onControlMessage handles one message from the page.
+func (c *call) onControlMessage(data []byte) {
+	if len(data) > maxControlMessage {
+		return
+	}
+	var msg ControlMessage
+	if err := json.Unmarshal(data, &msg); err != nil {
+		c.sendControl(ControlMessage{Type: "error", Reason: "bad message"})
+		return
+	}
+	switch msg.Type {
+	case "hangup":
+		c.end(reasonControl)
+	case "dtmf":
+		if err := c.relay.queueDTMF(msg.Digits + msg.Digit); err != nil {
+			c.sendControl(ControlMessage{Type: "error", Reason: err.Error()})
 		}
-	})
-	dc.OnMessage(func(m pionwebrtc.DataChannelMessage) {
-		if len(m.Data) > maxControlMessage {
-			return
-		}
-		var msg ControlMessage
-		if err := json.Unmarshal(m.Data, &msg); err != nil {
-			c.sendControl(ControlMessage{Type: "error", Reason: "bad message"})
-			return
-		}
-		switch msg.Type {
-		case "hangup":
-			c.end(reasonControl)
-		case "dtmf":
-			if err := c.relay.queueDTMF(msg.Digits + msg.Digit); err != nil {
-				c.sendControl(ControlMessage{Type: "error", Reason: err.Error()})
-			}
-		default:
-			c.sendControl(ControlMessage{Type: "error", Reason: "unknown message type"})
-		}
-	})
+	default:
+		c.sendControl(ControlMessage{Type: "error", Reason: "unknown message type"})
+	}
 }
 
 // setState records the call's state and tells the page.

@@ -60,6 +60,20 @@
 // telephone-event packets on the SIP leg, and events the page sends on its
 // track (RTCDTMFSender) are forwarded with the SIP side's payload type.
 //
+// # Media engines
+//
+// By default each call's page side is a pion PeerConnection (full ICE with
+// every local host candidate, ICEHostIPs for a 1:1 NAT). With
+// Config.ICELite it is webdial's own ICE-lite, DTLS-SRTP transport
+// instead: one UDP socket and one reader goroutine per call, SRTP
+// decrypted and relayed to SIP inline on that reader, and a data channel
+// for the control messages on the same DTLS connection. It spends less
+// CPU per relayed packet, at the price of ICE-lite's limits: the gateway
+// never probes, so pages must reach its one advertised address (a local
+// address, no NAT mapping) and are considered gone after PeerTimeout/2
+// without a consent check or RTP from them. Config.ICELiteShared puts
+// every call on one socket and port, read in batches by one goroutine.
+//
 // # Lifetimes
 //
 // ICE failure, a page that never connects or vanishes, hangs up the SIP

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	pionwebrtc "github.com/pion/webrtc/v4"
 
 	"github.com/webdial/webdial/token"
+	"github.com/webdial/webdial/webrtc/internal/litemedia"
 )
 
 // Gateway turns a web page's WebRTC call into a SIP call chosen by the
@@ -28,6 +30,11 @@ type Gateway struct {
 	dialer sipDialer
 	se     pionwebrtc.SettingEngine
 	adm    *admission
+	// With Config.ICELite: the DTLS identity shared by every call (the
+	// page pins it by the answer's fingerprint) and the bound address.
+	liteCert *litemedia.Certificate
+	liteAddr netip.Addr
+	liteMux  *litemedia.Mux // Config.ICELiteShared; closed once Close saw every call end
 
 	ctx    context.Context // parent of every call; cancelled by Close
 	cancel context.CancelFunc
@@ -55,6 +62,19 @@ func newGateway(cfg Config, d sipDialer) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{cfg: cfg, dialer: d, se: se, adm: newAdmission(cfg.Limits), calls: map[string]*call{}}
+	if cfg.ICELite {
+		if g.liteAddr, err = liteHostAddr(&cfg); err != nil {
+			return nil, err
+		}
+		if g.liteCert, err = litemedia.GenerateCertificate(); err != nil {
+			return nil, err
+		}
+		if cfg.ICELiteShared {
+			if g.liteMux, err = newLiteMux(&cfg, g.liteAddr); err != nil {
+				return nil, err
+			}
+		}
+	}
 
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	return g, nil
@@ -198,6 +218,9 @@ func (g *Gateway) Close(ctx context.Context) error {
 	go func() {
 		for _, c := range calls {
 			<-c.finished
+		}
+		if g.liteMux != nil {
+			_ = g.liteMux.Close() // no call uses it any more, none can start
 		}
 		close(allDone)
 	}()

@@ -54,9 +54,11 @@ func (e *echoCollector) has(p []byte) bool {
 
 // TestEchoCallGoUAS bridges one call to the Go echo UAS: audio both ways,
 // the page hangs up with DELETE and the SIP side gets BYE.
-func TestEchoCallGoUAS(t *testing.T) {
+func TestEchoCallGoUAS(t *testing.T) { forEachEngine(t, testEchoCallGoUAS) }
+
+func testEchoCallGoUAS(t *testing.T, e engine) {
 	echo := startEcho(t, sipecho.Options{})
-	b := newBed(t, echo.Addr().String(), nil)
+	b := newBed(t, echo.Addr().String(), e.with(nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var got echoCollector
@@ -91,10 +93,13 @@ func TestEchoCallGoUAS(t *testing.T) {
 }
 
 // TestPCMAOverIPv6 offers PCMA only and runs the SIP-side RTP on ::1: the
-// SIP side is offered exactly PCMA, and audio is relayed unchanged.
-func TestPCMAOverIPv6(t *testing.T) {
+// SIP side is offered exactly PCMA, and audio is relayed unchanged. (The
+// page side stays on IPv4: pageclient gathers UDP4 only.)
+func TestPCMAOverIPv6(t *testing.T) { forEachEngine(t, testPCMAOverIPv6) }
+
+func testPCMAOverIPv6(t *testing.T, e engine) {
 	echo := startEcho(t, sipecho.Options{})
-	b := newBed(t, echo.Addr().String(), func(c *Config) { c.RTPAddr = netip.MustParseAddr("::1") })
+	b := newBed(t, echo.Addr().String(), e.with(func(c *Config) { c.RTPAddr = netip.MustParseAddr("::1") }))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var got echoCollector

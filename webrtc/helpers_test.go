@@ -3,6 +3,7 @@ package webrtc
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -31,6 +32,7 @@ type bed struct {
 	sealer *token.Sealer
 	dialer *sip.Dialer
 	rec    *recordingDialer
+	lite   bool // Config.ICELite: every answer must be ICE-lite
 }
 
 // recordingDialer remembers what the gateway asked the real dialer for.
@@ -100,7 +102,7 @@ func newBed(t testing.TB, sipProxy string, mutate func(*Config)) *bed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &bed{t: t, gw: gw, srv: httptest.NewServer(gw), sealer: sealer, dialer: dialer, rec: rec}
+	b := &bed{t: t, gw: gw, srv: httptest.NewServer(gw), sealer: sealer, dialer: dialer, rec: rec, lite: cfg.ICELite}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -131,7 +133,16 @@ func (b *bed) dial(ctx context.Context, o pageclient.Options) (*pageclient.Clien
 	if o.URL == "" {
 		o.URL = b.srv.URL + "/call"
 	}
-	return pageclient.Dial(ctx, o)
+	c, err := pageclient.Dial(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	// Make sure the engine under test is the one that answered.
+	if rd := c.PC.RemoteDescription(); !o.SkipAnswer && rd != nil && strings.Contains(rd.SDP, "a=ice-lite") != b.lite {
+		c.Close()
+		return nil, fmt.Errorf("answer from the wrong engine (lite %v):\n%s", b.lite, rd.SDP)
+	}
+	return c, nil
 }
 
 // answeredCall places a call from the test origin with a fresh token and
@@ -186,3 +197,30 @@ func waitFor(t testing.TB, ctx context.Context, what string, cond func() bool) {
 }
 
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+// engine is the page-side media engine a test runs the gateway with.
+type engine struct {
+	name   string
+	lite   bool // Config.ICELite
+	shared bool // Config.ICELiteShared
+}
+
+// forEachEngine runs test as a subtest per engine: "pion" (the
+// PeerConnection), "lite" (Config.ICELite) and "liteshared" (with
+// Config.ICELiteShared).
+func forEachEngine(t *testing.T, test func(t *testing.T, e engine)) {
+	for _, e := range []engine{{name: "pion"}, {name: "lite", lite: true}, {name: "liteshared", lite: true, shared: true}} {
+		t.Run(e.name, func(t *testing.T) { test(t, e) })
+	}
+}
+
+// with returns a Config mutator selecting the engine, then applying
+// mutate (which may be nil).
+func (e engine) with(mutate func(*Config)) func(*Config) {
+	return func(c *Config) {
+		c.ICELite, c.ICELiteShared = e.lite, e.shared
+		if mutate != nil {
+			mutate(c)
+		}
+	}
+}

@@ -71,14 +71,16 @@ func oneCall(ctx context.Context, b *bed, echo *sipecho.Server, hc *http.Client,
 	return err
 }
 
-func TestNoLeaks(t *testing.T) {
+func TestNoLeaks(t *testing.T) { forEachEngine(t, testNoLeaks) }
+
+func testNoLeaks(t *testing.T, e engine) {
 	if testing.Short() {
 		t.Skip("150 calls")
 	}
 	echo := startEcho(t, sipecho.Options{})
-	b := newBed(t, echo.Addr().String(), func(c *Config) {
+	b := newBed(t, echo.Addr().String(), e.with(func(c *Config) {
 		c.Limits.MaxCallsPerClient, c.Limits.MaxCallsPerOrigin = 100, 100
-	})
+	}))
 	hc := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
@@ -145,9 +147,11 @@ func TestNoLeaks(t *testing.T) {
 
 // TestCloseEndsCalls checks that Gateway.Close hangs up every call and
 // waits for them.
-func TestCloseEndsCalls(t *testing.T) {
+func TestCloseEndsCalls(t *testing.T) { forEachEngine(t, testCloseEndsCalls) }
+
+func testCloseEndsCalls(t *testing.T, e engine) {
 	echo := startEcho(t, sipecho.Options{})
-	b := newBed(t, echo.Addr().String(), nil)
+	b := newBed(t, echo.Addr().String(), e.with(nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var clients []*pageclient.Client

@@ -11,9 +11,11 @@ import (
 	"github.com/webdial/webdial/webrtc/internal/sipecho"
 )
 
-func TestRemoteByeEndsPage(t *testing.T) {
+func TestRemoteByeEndsPage(t *testing.T) { forEachEngine(t, testRemoteByeEndsPage) }
+
+func testRemoteByeEndsPage(t *testing.T, e engine) {
 	echo := startEcho(t, sipecho.Options{})
-	b := newBed(t, echo.Addr().String(), nil)
+	b := newBed(t, echo.Addr().String(), e.with(nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c := b.answeredCall(ctx, nil)
@@ -34,8 +36,12 @@ func TestRemoteByeEndsPage(t *testing.T) {
 }
 
 func TestPageHangupOverControlChannel(t *testing.T) {
+	forEachEngine(t, testPageHangupOverControlChannel)
+}
+
+func testPageHangupOverControlChannel(t *testing.T, e engine) {
 	echo := startEcho(t, sipecho.Options{})
-	b := newBed(t, echo.Addr().String(), nil)
+	b := newBed(t, echo.Addr().String(), e.with(nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c := b.answeredCall(ctx, nil)
@@ -50,9 +56,11 @@ func TestPageHangupOverControlChannel(t *testing.T) {
 
 // TestPageVanishes closes the page abruptly (no DELETE, no hangup
 // message): the SIP leg must be hung up.
-func TestPageVanishes(t *testing.T) {
+func TestPageVanishes(t *testing.T) { forEachEngine(t, testPageVanishes) }
+
+func testPageVanishes(t *testing.T, e engine) {
 	echo := startEcho(t, sipecho.Options{})
-	b := newBed(t, echo.Addr().String(), nil)
+	b := newBed(t, echo.Addr().String(), e.with(nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token()})
@@ -68,9 +76,11 @@ func TestPageVanishes(t *testing.T) {
 
 // TestPageNeverConnects posts an offer and never applies the answer: ICE
 // never connects, and the SIP leg is hung up after PeerTimeout.
-func TestPageNeverConnects(t *testing.T) {
+func TestPageNeverConnects(t *testing.T) { forEachEngine(t, testPageNeverConnects) }
+
+func testPageNeverConnects(t *testing.T, e engine) {
 	echo := startEcho(t, sipecho.Options{})
-	b := newBed(t, echo.Addr().String(), func(c *Config) { c.Limits.PeerTimeout = 300 * time.Millisecond })
+	b := newBed(t, echo.Addr().String(), e.with(func(c *Config) { c.Limits.PeerTimeout = 300 * time.Millisecond }))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token(), SkipAnswer: true})
@@ -83,9 +93,11 @@ func TestPageNeverConnects(t *testing.T) {
 	waitFor(t, ctx, "gateway idle", func() bool { return b.gw.Stats().ActiveCalls == 0 })
 }
 
-func TestDTMFFromPage(t *testing.T) {
+func TestDTMFFromPage(t *testing.T) { forEachEngine(t, testDTMFFromPage) }
+
+func testDTMFFromPage(t *testing.T, e engine) {
 	echo := startEcho(t, sipecho.Options{})
-	b := newBed(t, echo.Addr().String(), nil)
+	b := newBed(t, echo.Addr().String(), e.with(nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c := b.answeredCall(ctx, nil)
@@ -140,10 +152,12 @@ func TestDTMFFromPage(t *testing.T) {
 	})
 }
 
-func TestEarlyMedia(t *testing.T) {
+func TestEarlyMedia(t *testing.T) { forEachEngine(t, testEarlyMedia) }
+
+func testEarlyMedia(t *testing.T, e engine) {
 	release := make(chan struct{})
 	echo := startEcho(t, sipecho.Options{EarlyMedia: true, Hold: func(string) { <-release }})
-	b := newBed(t, echo.Addr().String(), nil)
+	b := newBed(t, echo.Addr().String(), e.with(nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var got echoCollector
@@ -182,9 +196,11 @@ func TestEarlyMedia(t *testing.T) {
 	}
 }
 
-func TestLimits(t *testing.T) {
+func TestLimits(t *testing.T) { forEachEngine(t, testLimits) }
+
+func testLimits(t *testing.T, e engine) {
 	echo := startEcho(t, sipecho.Options{})
-	b := newBed(t, echo.Addr().String(), func(c *Config) { c.Limits.MaxCallsPerClient = 1 })
+	b := newBed(t, echo.Addr().String(), e.with(func(c *Config) { c.Limits.MaxCallsPerClient = 1 }))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token()})
@@ -195,7 +211,7 @@ func TestLimits(t *testing.T) {
 	_, err = b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token()})
 	wantStatus(t, err, http.StatusTooManyRequests)
 
-	b2 := newBed(t, echo.Addr().String(), func(c *Config) { c.Limits.MaxCalls = 1 })
+	b2 := newBed(t, echo.Addr().String(), e.with(func(c *Config) { c.Limits.MaxCalls = 1 }))
 	c2, err := b2.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b2.token()})
 	if err != nil {
 		t.Fatal(err)
@@ -213,9 +229,11 @@ func TestLimits(t *testing.T) {
 	defer c3.Close()
 }
 
-func TestMaxDuration(t *testing.T) {
+func TestMaxDuration(t *testing.T) { forEachEngine(t, testMaxDuration) }
+
+func testMaxDuration(t *testing.T, e engine) {
 	echo := startEcho(t, sipecho.Options{})
-	b := newBed(t, echo.Addr().String(), func(c *Config) { c.Limits.MaxDuration = 500 * time.Millisecond })
+	b := newBed(t, echo.Addr().String(), e.with(func(c *Config) { c.Limits.MaxDuration = 500 * time.Millisecond }))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token()})
@@ -229,9 +247,11 @@ func TestMaxDuration(t *testing.T) {
 	waitSIPLegEnded(t, ctx, echo, "no BYE")
 }
 
-func TestRejectedCall(t *testing.T) {
+func TestRejectedCall(t *testing.T) { forEachEngine(t, testRejectedCall) }
+
+func testRejectedCall(t *testing.T, e engine) {
 	echo := startEcho(t, sipecho.Options{Reject: 486})
-	b := newBed(t, echo.Addr().String(), nil)
+	b := newBed(t, echo.Addr().String(), e.with(nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token()})
@@ -244,9 +264,11 @@ func TestRejectedCall(t *testing.T) {
 	}
 }
 
-func TestBadRequests(t *testing.T) {
+func TestBadRequests(t *testing.T) { forEachEngine(t, testBadRequests) }
+
+func testBadRequests(t *testing.T, e engine) {
 	echo := startEcho(t, sipecho.Options{})
-	b := newBed(t, echo.Addr().String(), nil)
+	b := newBed(t, echo.Addr().String(), e.with(nil))
 	do := func(method, ctype, body string, hdr map[string]string) int {
 		req, _ := http.NewRequest(method, b.srv.URL+"/call", stringsReader(body))
 		if ctype != "" {
@@ -290,9 +312,11 @@ func TestBadRequests(t *testing.T) {
 
 // TestRingTimeout: nobody answers; the INVITE is cancelled after
 // Limits.RingTimeout and the page is told.
-func TestRingTimeout(t *testing.T) {
+func TestRingTimeout(t *testing.T) { forEachEngine(t, testRingTimeout) }
+
+func testRingTimeout(t *testing.T, e engine) {
 	echo := startEcho(t, sipecho.Options{NoAnswer: true})
-	b := newBed(t, echo.Addr().String(), func(c *Config) { c.Limits.RingTimeout = 300 * time.Millisecond })
+	b := newBed(t, echo.Addr().String(), e.with(func(c *Config) { c.Limits.RingTimeout = 300 * time.Millisecond }))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := b.dial(ctx, pageclient.Options{Origin: testOrigin, Token: b.token()})

@@ -11,6 +11,8 @@ import (
 
 	"github.com/pion/rtp"
 	pionwebrtc "github.com/pion/webrtc/v4"
+
+	"github.com/webdial/webdial/webrtc/internal/litemedia"
 )
 
 // relayMTU is the largest RTP packet relayed; G.711 at 20 ms is 172 bytes.
@@ -26,16 +28,18 @@ type sipTarget struct {
 	toPage  [128]uint8 // SIP PT -> page PT (ptNone: drop)
 }
 
-// pageOut is the bound WebRTC sender towards the page.
+// pageOut is the sender towards the page: pion's bound track writer, or
+// the lite transport (which sets SSRC and sequence itself).
 type pageOut struct {
 	w    pionwebrtc.TrackLocalWriter
 	ssrc uint32
+	lite *litemedia.Transport // if set, w and ssrc are unused
 }
 
-// relay moves RTP between the page's track (SRTP, through pion) and the
-// SIP leg's plain UDP socket. Each direction runs inline in one goroutine
-// with one reused buffer: no channel between legs, no per-packet
-// allocation on the relay's side.
+// relay moves RTP between the page's media engine (SRTP, through pion or
+// the lite transport) and the SIP leg's plain UDP socket. Each direction
+// runs inline in one goroutine with one reused buffer: no channel between
+// legs, no per-packet allocation on the relay's side.
 type relay struct {
 	conn *net.UDPConn // SIP-side RTP
 	rtcp *net.UDPConn // SIP-side RTCP: bound so it is absorbed, never read
@@ -59,7 +63,7 @@ type relay struct {
 	sipSent   bool
 
 	// Towards the page: only the sipToPage goroutine touches these.
-	pageSeq    uint16
+	pageSeq    uint16 // pion engine only: the lite transport numbers its own
 	inSSRC     uint32
 	inStarted  bool
 	tsOffset   uint32
@@ -200,37 +204,47 @@ func (r *relay) pageToSIP(track *pionwebrtc.TrackRemote) {
 		if err != nil {
 			return
 		}
-		t := r.target.Load()
-		hl := rtpHeaderLen(buf[:n])
-		if t == nil || !t.remote.IsValid() || hl == 0 || t.toSIP[buf[1]&0x7f] == ptNone {
-			r.dropped.Add(1)
-			continue
-		}
-		if n = rtpPayloadEnd(buf[:n], hl); n < 0 {
-			r.dropped.Add(1)
-			continue
-		}
-		pkt := buf[:n]
-		if hl != 12 { // drop CSRCs and extensions: the SIP side negotiated none
-			copy(buf[12:], buf[hl:n])
-			pkt = buf[:n-hl+12]
-		}
-		pkt[0] = 0x80
-		pkt[1] = pkt[1]&0x80 | t.toSIP[pkt[1]&0x7f]
-		ts := binary.BigEndian.Uint32(pkt[4:])
-		r.sipMu.Lock()
-		binary.BigEndian.PutUint16(pkt[2:], r.sipSeq)
-		binary.BigEndian.PutUint32(pkt[8:], r.sipSSRC)
-		r.sipSeq++
-		r.sipLastTS, r.sipLastAt, r.sipSent = ts, r.now(), true
-		_, err = r.conn.WriteToUDPAddrPort(pkt, t.remote)
-		r.sipMu.Unlock()
-		if err == nil {
-			r.toSIP.Add(1)
-		} else if errors.Is(err, net.ErrClosed) {
+		if errors.Is(r.fromPage(buf[:n]), net.ErrClosed) {
 			return
 		}
 	}
+}
+
+// fromPage relays one RTP packet from the page to the SIP side, rewriting
+// buf in place. It runs on the page engine's receive goroutine (pion's
+// track reader, or the lite transport's socket reader); it returns the
+// send error, net.ErrClosed once the relay is closed.
+func (r *relay) fromPage(buf []byte) error {
+	n := len(buf)
+	t := r.target.Load()
+	hl := rtpHeaderLen(buf)
+	if t == nil || !t.remote.IsValid() || hl == 0 || t.toSIP[buf[1]&0x7f] == ptNone {
+		r.dropped.Add(1)
+		return nil
+	}
+	if n = rtpPayloadEnd(buf, hl); n < 0 {
+		r.dropped.Add(1)
+		return nil
+	}
+	pkt := buf[:n]
+	if hl != 12 { // drop CSRCs and extensions: the SIP side negotiated none
+		copy(buf[12:], buf[hl:n])
+		pkt = buf[:n-hl+12]
+	}
+	pkt[0] = 0x80
+	pkt[1] = pkt[1]&0x80 | t.toSIP[pkt[1]&0x7f]
+	ts := binary.BigEndian.Uint32(pkt[4:])
+	r.sipMu.Lock()
+	binary.BigEndian.PutUint16(pkt[2:], r.sipSeq)
+	binary.BigEndian.PutUint32(pkt[8:], r.sipSSRC)
+	r.sipSeq++
+	r.sipLastTS, r.sipLastAt, r.sipSent = ts, r.now(), true
+	_, err := r.conn.WriteToUDPAddrPort(pkt, t.remote)
+	r.sipMu.Unlock()
+	if err == nil {
+		r.toSIP.Add(1)
+	}
+	return err
 }
 
 // sipToPage forwards the SIP side's RTP to the page until the socket is
@@ -304,17 +318,46 @@ func (r *relay) fromSIP(buf []byte, from netip.AddrPort, hdr *rtp.Header) {
 		}
 		r.inSSRC, r.inStarted = ssrc, true
 	}
+	ts += r.tsOffset
+	pt := t.toPage[buf[1]&0x7f]
+	r.pageLastTS, r.pageLastAt = ts, now
+	if out.lite != nil {
+		if r.writeLite(out.lite, buf[:n], hl, pt, ts) == nil {
+			r.toPage.Add(1)
+		}
+		return
+	}
 	*hdr = rtp.Header{
 		Version:        2,
 		Marker:         buf[1]&0x80 != 0,
-		PayloadType:    t.toPage[buf[1]&0x7f],
+		PayloadType:    pt,
 		SequenceNumber: r.pageSeq,
-		Timestamp:      ts + r.tsOffset,
+		Timestamp:      ts,
 		SSRC:           out.ssrc,
 	}
 	r.pageSeq++
-	r.pageLastTS, r.pageLastAt = hdr.Timestamp, now
 	if _, err := out.w.WriteRTP(hdr, buf[hl:n]); err == nil {
 		r.toPage.Add(1)
 	}
+}
+
+// writeLite sends pkt (without padding) to the page through the lite
+// transport.
+func (r *relay) writeLite(lt *litemedia.Transport, pkt []byte, hl int, pt uint8, ts uint32) error {
+	return lt.WriteRTP(bareRTP(pkt, hl, pt, ts))
+}
+
+// bareRTP rewrites pkt (without padding) in place to a 12-byte header
+// with pt and ts, keeping the marker and payload, and returns it. The lite
+// transport replaces SSRC and sequence with its own (an SRTP index must
+// never repeat), so those are left as they are.
+func bareRTP(pkt []byte, hl int, pt uint8, ts uint32) []byte {
+	if hl != 12 {
+		copy(pkt[12:], pkt[hl:])
+		pkt = pkt[:len(pkt)-hl+12]
+	}
+	pkt[0] = 0x80
+	pkt[1] = pkt[1]&0x80 | pt
+	binary.BigEndian.PutUint32(pkt[4:], ts)
+	return pkt
 }

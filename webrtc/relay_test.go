@@ -129,3 +129,29 @@ func TestRelaySIPToPage(t *testing.T) {
 		t.Fatalf("after source change: ts %d, want %d (100 ms later)", h[2].Timestamp, h[0].Timestamp+800)
 	}
 }
+
+// TestBareRTPMatchesPionHeader: what the relay hands the lite transport
+// is, SSRC and sequence aside (the transport sets its own), the packet the
+// pion engine's header write produces for the same SIP-side input.
+func TestBareRTPMatchesPionHeader(t *testing.T) {
+	plain := rtpPacket(0, 500, 8000, 0x1111, []byte("aaaa"))
+	withExt := rtpPacket(101, 501, 8000, 0x1111, nil)
+	withExt[0] = 0x80 | 0x10 | 1 // extension, one CSRC (padding is cut before)
+	withExt[1] |= 0x80           // marker
+	withExt = append(withExt, 0, 0, 0, 9, 0xbe, 0xde, 0, 1, 1, 2, 3, 4, 5, 0x8a, 0, 160)
+	for _, in := range [][]byte{plain, withExt} {
+		hl := rtpHeaderLen(in)
+		h := rtp.Header{Version: 2, Marker: in[1]&0x80 != 0, PayloadType: 126, SequenceNumber: 7, Timestamp: 42, SSRC: 0xCAFE}
+		want, err := h.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, in[hl:]...)
+		got := bareRTP(append([]byte(nil), in...), hl, 126, 42)
+		binary.BigEndian.PutUint16(got[2:], 7)
+		binary.BigEndian.PutUint32(got[8:], 0xCAFE)
+		if string(got) != string(want) {
+			t.Fatalf("bare % x\npion % x", got, want)
+		}
+	}
+}

@@ -14,9 +14,11 @@ import (
 // (sipecho.SharedMedia, as sipp -rtp_echo does; the load test's echo).
 // Each page must get back exactly its own audio: the relays latch on
 // their own sockets, not on the SIP side's port.
-func TestTwoCallsOneSIPMediaPort(t *testing.T) {
+func TestTwoCallsOneSIPMediaPort(t *testing.T) { forEachEngine(t, testTwoCallsOneSIPMediaPort) }
+
+func testTwoCallsOneSIPMediaPort(t *testing.T, e engine) {
 	echo := startEcho(t, sipecho.Options{SharedMedia: true})
-	b := newBed(t, echo.Addr().String(), nil)
+	b := newBed(t, echo.Addr().String(), e.with(nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var got [2]echoCollector

@@ -85,9 +85,11 @@ func sendUntilEchoed(t *testing.T, ctx context.Context, c *pageclient.Client, go
 // TestSippEchoPageHangsUp: page -> gateway -> sip.Dialer -> sipp UAS with
 // -rtp_echo; audio both ways, DTMF as RFC 4733 (echoed back by sipp to the
 // page), hang-up by DELETE; sipp must complete its scenario (BYE seen).
-func TestSippEchoPageHangsUp(t *testing.T) {
+func TestSippEchoPageHangsUp(t *testing.T) { forEachEngine(t, testSippEchoPageHangsUp) }
+
+func testSippEchoPageHangsUp(t *testing.T, e engine) {
 	sipp, addr := startSippEcho(t, "uas_echo.xml", nil)
-	b := newBed(t, addr, nil)
+	b := newBed(t, addr, e.with(nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var got pageRecorder
@@ -115,9 +117,11 @@ func TestSippEchoPageHangsUp(t *testing.T) {
 
 // TestSippEchoRemoteBye: sipp hangs up; the page is told and its peer
 // connection is closed.
-func TestSippEchoRemoteBye(t *testing.T) {
+func TestSippEchoRemoteBye(t *testing.T) { forEachEngine(t, testSippEchoRemoteBye) }
+
+func testSippEchoRemoteBye(t *testing.T, e engine) {
 	sipp, addr := startSippEcho(t, "uas_echo_bye.xml", map[string]any{"HoldMS": 4000})
-	b := newBed(t, addr, nil)
+	b := newBed(t, addr, e.with(nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var got pageRecorder

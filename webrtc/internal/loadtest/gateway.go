@@ -24,7 +24,7 @@ import (
 
 const origin = "https://load.example.com"
 
-func runGateway(proxy, keyHex string) error {
+func runGateway(proxy, keyHex string, iceLite, iceLiteShared bool) error {
 	key, err := hex.DecodeString(keyHex)
 	if err != nil {
 		return err
@@ -46,10 +46,11 @@ func runGateway(proxy, keyHex string) error {
 	}
 	gw, err := webrtc.New(webrtc.Config{
 		Dialer: dialer, Sealer: sealer, Origins: origins,
-		Policy: &anon.Policy{Domains: []string{"example.com"}},
-		Proxy:  proxy,
-		Limits: webrtc.Limits{MaxCalls: 5000, MaxCallsPerOrigin: 5000, MaxCallsPerClient: 5000},
-		Logger: quiet,
+		Policy:  &anon.Policy{Domains: []string{"example.com"}},
+		Proxy:   proxy,
+		Limits:  webrtc.Limits{MaxCalls: 5000, MaxCallsPerOrigin: 5000, MaxCallsPerClient: 5000},
+		Logger:  quiet,
+		ICELite: iceLite, ICELiteShared: iceLiteShared,
 	})
 	if err != nil {
 		return err

@@ -36,10 +36,12 @@ func main() {
 	flag.StringVar(&gatewayCPUs, "gateway-cpus", "", "pin the gateway process to these CPUs (taskset -c list)")
 	flag.BoolVar(&leanDriver, "lean-driver", true, "one sender goroutine for all pages and one batched echo port (false: a goroutine and ticker per page, a port and goroutine per echoed call)")
 	flag.IntVar(&gatewayProcs, "gateway-procs", 0, "GOMAXPROCS of the gateway process (0: Go's default)")
+	flag.BoolVar(&iceLite, "ice-lite", false, "the gateway answers with its ICE-lite engine (webrtc.Config.ICELite) instead of a pion PeerConnection")
+	flag.BoolVar(&iceLiteShared, "ice-lite-shared", false, "with -ice-lite: one shared ICE-lite socket for every call (webrtc.Config.ICELiteShared)")
 	flag.Parse()
 	log.SetFlags(0)
 	if *role == "gateway" {
-		if err := runGateway(*proxy, *keyHex); err != nil {
+		if err := runGateway(*proxy, *keyHex, iceLite, iceLiteShared); err != nil {
 			log.Fatal(err)
 		}
 		return
@@ -65,7 +67,8 @@ func startGateway(ctx context.Context, proxy string, key []byte) (*exec.Cmd, str
 	if err != nil {
 		return nil, "", err
 	}
-	args := []string{self, "-role", "gateway", "-proxy", proxy, "-key", hex.EncodeToString(key)}
+	args := []string{self, "-role", "gateway", "-proxy", proxy, "-key", hex.EncodeToString(key),
+		"-ice-lite=" + strconv.FormatBool(iceLite), "-ice-lite-shared=" + strconv.FormatBool(iceLiteShared)}
 	if gatewayCPUs != "" {
 		args = append([]string{"taskset", "-c", gatewayCPUs}, args...)
 	}
@@ -112,10 +115,12 @@ func fetchStats(base string) (gatewayStats, error) {
 }
 
 var (
-	gatewayProcs int
-	gatewayCPUs  string
-	idle         bool
-	leanDriver   bool
+	gatewayProcs  int
+	gatewayCPUs   string
+	idle          bool
+	leanDriver    bool
+	iceLite       bool
+	iceLiteShared bool
 )
 
 func newKey() []byte {
