@@ -132,7 +132,7 @@ type Config struct {
 	// connect to that address. New refuses with ErrConfig what the lite
 	// engine cannot do yet: several ICEHostIPs, ICEPortMin/ICEPortMax, or
 	// ExcludeLoopback without ICEHostIPs. GatherTimeout does not apply.
-	// A page that sends neither consent checks nor media for half of
+	// A page that sends neither consent checks nor media for
 	// Limits.PeerTimeout is treated as gone.
 	ICELite bool
 	// ICELiteShared, with ICELite, puts every call on one UDP socket read

@@ -70,7 +70,7 @@
 // for the control messages on the same DTLS connection. It spends less
 // CPU per relayed packet, at the price of ICE-lite's limits: the gateway
 // never probes, so pages must reach its one advertised address (a local
-// address, no NAT mapping) and are considered gone after PeerTimeout/2
+// address, no NAT mapping) and are considered gone after PeerTimeout
 // without a consent check or RTP from them. Config.ICELiteShared puts
 // every call on one socket and port, read in batches by one goroutine.
 //

@@ -239,12 +239,14 @@ func (c *call) readControl(dc *datachannel.DataChannel) {
 }
 
 // watchConsent ends the call as unreachable when the page has been
-// silent (see liveness) for half of PeerTimeout, like pion's engine,
-// which uses one half for "disconnected" and one for "failed". It polls
+// silent (see liveness) for PeerTimeout, which is when pion's engine
+// reaches "failed" (half to "disconnected", half more to "failed"): a
+// shorter limit would hang up pages that send no audio (on hold) and
+// check consent at RFC 7675's ~5 s ± 20% pace, as Firefox does. It polls
 // on a timer rather than per packet: the transport counts anyway.
 func (c *call) watchConsent() {
-	half := c.g.cfg.Limits.PeerTimeout / 2
-	step := max(half/4, time.Millisecond)
+	limit := c.g.cfg.Limits.PeerTimeout
+	step := max(limit/8, time.Millisecond)
 	now := c.g.cfg.Now
 	l := c.lite
 	live := liveness{alive: now(), packets: l.t.Stats().PacketsIn}
@@ -253,7 +255,7 @@ func (c *call) watchConsent() {
 		if c.ctx.Err() != nil {
 			return
 		}
-		if silent := live.observe(now(), l.t.Stats().PacketsIn, l.t.LastConsent()); silent >= half {
+		if silent := live.observe(now(), l.t.Stats().PacketsIn, l.t.LastConsent()); silent >= limit {
 			c.log.Info("webrtc: page silent", "for", silent)
 			c.markPageGone()
 			c.end(reasonUnreachable)
@@ -271,7 +273,7 @@ func (c *call) watchConsent() {
 // liveness is when the page was last heard from: a valid consent check
 // (STUN from its latched address) or any authenticated RTP. Counting RTP
 // keeps a page whose consent checks are sparse (RFC 7675 allows about 5 s
-// apart, which is PeerTimeout/2 by default) alive while it sends media.
+// apart) alive while it sends media.
 type liveness struct {
 	alive   time.Time
 	packets uint64 // the transport's PacketsIn at the last observation

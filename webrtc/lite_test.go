@@ -104,7 +104,7 @@ func TestICELiteConfig(t *testing.T) {
 }
 
 // TestLitePageSilent: an ICE-lite gateway cannot probe the page, so a
-// page that sends neither consent checks nor RTP for PeerTimeout/2 is
+// page that sends neither consent checks nor RTP for PeerTimeout is
 // gone. pageclient (pion) sends consent checks only every 2 s, so with a
 // 1 s PeerTimeout its RTP alone keeps the call up; once its audio stops,
 // the SIP leg is hung up as "page unreachable".

@@ -20,8 +20,9 @@
 // address. It halves the receive system calls on the page side of a relay.
 //
 // The data channel runs over the same DTLS connection (pion/sctp and
-// pion/datachannel, as pion/webrtc does). It is internal and not wired into
-// webrtc.Gateway: one host candidate, no trickle, no ICE restart or
-// renegotiation, the page must be the DTLS client, RTCP is dropped, and
-// consent freshness is recorded (LastConsent) but enforced by the owner.
+// pion/datachannel, as pion/webrtc does). webrtc.Gateway uses it when
+// Config.ICELite is set. Its limits: one host candidate, no trickle, no
+// ICE restart or renegotiation, the page must be the DTLS client, RTCP is
+// dropped, and consent freshness is recorded (LastConsent) but enforced by
+// the owner (the gateway ends a silent call after PeerTimeout).
 package litemedia
