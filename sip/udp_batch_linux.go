@@ -5,17 +5,11 @@ package sip
 import (
 	"net"
 	"net/netip"
-	"strconv"
 	"syscall"
 	"unsafe"
-)
 
-// mmsghdr is struct mmsghdr of recvmmsg(2)/sendmmsg(2).
-type mmsghdr struct {
-	hdr syscall.Msghdr
-	n   uint32
-	_   [4]byte
-}
+	"github.com/webdial/webdial/internal/rawudp"
+)
 
 // udpBatcher moves datagrams in batches with recvmmsg and sendmmsg issued
 // as raw system calls from the socket's RawConn callbacks. The socket is
@@ -29,11 +23,11 @@ type mmsghdr struct {
 type udpBatcher struct {
 	rc syscall.RawConn
 
-	in      []mmsghdr
+	in      []rawudp.Mmsghdr
 	inIov   []syscall.Iovec
 	inName  []syscall.RawSockaddrInet6
 	bufs    [][]byte
-	out     []mmsghdr
+	out     []rawudp.Mmsghdr
 	outIov  []syscall.Iovec
 	outName []syscall.RawSockaddrInet6
 	nOut    int
@@ -59,11 +53,11 @@ func newUDPBatcher(conn *net.UDPConn) (*udpBatcher, error) {
 	}
 	b := &udpBatcher{
 		rc:      rc,
-		in:      make([]mmsghdr, udpBatch),
+		in:      make([]rawudp.Mmsghdr, udpBatch),
 		inIov:   make([]syscall.Iovec, udpBatch),
 		inName:  make([]syscall.RawSockaddrInet6, udpBatch),
 		bufs:    make([][]byte, udpBatch),
-		out:     make([]mmsghdr, udpBatch),
+		out:     make([]rawudp.Mmsghdr, udpBatch),
 		outIov:  make([]syscall.Iovec, udpBatch),
 		outName: make([]syscall.RawSockaddrInet6, udpBatch),
 	}
@@ -71,9 +65,9 @@ func newUDPBatcher(conn *net.UDPConn) (*udpBatcher, error) {
 		b.bufs[i] = make([]byte, maxUDPMessage+1)
 		b.inIov[i].Base = &b.bufs[i][0]
 		b.inIov[i].SetLen(len(b.bufs[i]))
-		b.out[i].hdr.Iov = &b.outIov[i]
-		b.out[i].hdr.Iovlen = 1
-		b.out[i].hdr.Name = (*byte)(unsafe.Pointer(&b.outName[i]))
+		b.out[i].Hdr.Iov = &b.outIov[i]
+		b.out[i].Hdr.Iovlen = 1
+		b.out[i].Hdr.Name = (*byte)(unsafe.Pointer(&b.outName[i]))
 	}
 	b.readF = b.recv
 	b.writeF = b.send
@@ -83,31 +77,18 @@ func newUDPBatcher(conn *net.UDPConn) (*udpBatcher, error) {
 }
 
 func (b *udpBatcher) recv(fd uintptr) bool {
-	for i := range b.in {
-		h := &b.in[i].hdr
-		h.Name = (*byte)(unsafe.Pointer(&b.inName[i]))
-		h.Namelen = uint32(unsafe.Sizeof(b.inName[i]))
-		h.Iov = &b.inIov[i]
-		h.Iovlen = 1
-		h.Control, h.Controllen, h.Flags = nil, 0, 0
+	n, e := rawudp.Recvmmsg(fd, b.in, b.inIov, b.inName)
+	if e == syscall.EAGAIN && b.wait {
+		b.waited = true
+		return false // let the poller wait for readability
 	}
-	for {
-		n, _, e := syscall.RawSyscall6(sysRecvmmsg, fd, uintptr(unsafe.Pointer(&b.in[0])), uintptr(len(b.in)), 0, 0, 0)
-		if e == syscall.EINTR {
-			continue
-		}
-		if e == syscall.EAGAIN && b.wait {
-			b.waited = true
-			return false // let the poller wait for readability
-		}
-		b.got, b.errno = int(n), e
-		return true
-	}
+	b.got, b.errno = n, e
+	return true
 }
 
 func (b *udpBatcher) send(fd uintptr) bool {
 	for {
-		n, _, e := syscall.RawSyscall6(sysSendmmsg, fd, uintptr(unsafe.Pointer(&b.out[b.sent])), uintptr(b.nOut-b.sent), 0, 0, 0)
+		n, _, e := syscall.RawSyscall6(rawudp.SysSendmmsg, fd, uintptr(unsafe.Pointer(&b.out[b.sent])), uintptr(b.nOut-b.sent), 0, 0, 0)
 		if e == syscall.EINTR {
 			continue
 		}
@@ -154,11 +135,11 @@ func (b *udpBatcher) read(wait bool) (n int, waited bool, err error) {
 // datagram returns the i-th datagram read, its source, and whether it
 // was truncated (larger than any request the server accepts).
 func (b *udpBatcher) datagram(i int) (data []byte, src netip.AddrPort, truncated bool) {
-	n := int(b.in[i].n)
-	if n > maxUDPMessage || b.in[i].hdr.Flags&syscall.MSG_TRUNC != 0 {
+	n := int(b.in[i].N)
+	if n > maxUDPMessage || b.in[i].Hdr.Flags&syscall.MSG_TRUNC != 0 {
 		return nil, netip.AddrPort{}, true
 	}
-	return b.bufs[i][:n], sockaddrToAddrPort(&b.inName[i], b.in[i].hdr.Namelen), false
+	return b.bufs[i][:n], rawudp.AddrPort(&b.inName[i], b.in[i].Hdr.Namelen), false
 }
 
 // reply queues data, which must stay unchanged until flush, to the source
@@ -169,7 +150,7 @@ func (b *udpBatcher) reply(i int, data []byte) {
 	}
 	k := b.nOut
 	b.outName[k] = b.inName[i]
-	b.out[k].hdr.Namelen = b.in[i].hdr.Namelen
+	b.out[k].Hdr.Namelen = b.in[i].Hdr.Namelen
 	b.outIov[k].Base = &data[0]
 	b.outIov[k].SetLen(len(data))
 	b.nOut++
@@ -209,38 +190,6 @@ func (b *udpBatcher) flush() {
 		b.outIov[i].Base = nil // do not keep replies alive
 	}
 	b.nOut = 0
-}
-
-func sockaddrToAddrPort(sa *syscall.RawSockaddrInet6, n uint32) netip.AddrPort {
-	switch sa.Family {
-	case syscall.AF_INET:
-		sa4 := (*syscall.RawSockaddrInet4)(unsafe.Pointer(sa))
-		return netip.AddrPortFrom(netip.AddrFrom4(sa4.Addr), ntohs(sa4.Port))
-	case syscall.AF_INET6:
-		if n < uint32(unsafe.Sizeof(*sa)) {
-			return netip.AddrPort{}
-		}
-		ip := netip.AddrFrom16(sa.Addr).Unmap()
-		if sa.Scope_id != 0 && ip.Is6() {
-			ip = ip.WithZone(zoneName(int(sa.Scope_id)))
-		}
-		return netip.AddrPortFrom(ip, ntohs(sa.Port))
-	}
-	return netip.AddrPort{}
-}
-
-// zoneName is the interface name for a link-local scope, as net.UDPAddr
-// would report it.
-func zoneName(index int) string {
-	if ifi, err := net.InterfaceByIndex(index); err == nil {
-		return ifi.Name
-	}
-	return strconv.Itoa(index)
-}
-
-func ntohs(p uint16) uint16 {
-	b := (*[2]byte)(unsafe.Pointer(&p))
-	return uint16(b[0])<<8 | uint16(b[1])
 }
 
 // batchReadsGated: reads can be non-blocking, so only the first reader

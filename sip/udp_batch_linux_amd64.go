@@ -1,6 +1,0 @@
-package sip
-
-const (
-	sysRecvmmsg = 299
-	sysSendmmsg = 307
-)

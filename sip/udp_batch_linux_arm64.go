@@ -1,6 +1,0 @@
-package sip
-
-const (
-	sysRecvmmsg = 243
-	sysSendmmsg = 269
-)

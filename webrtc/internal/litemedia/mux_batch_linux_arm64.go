@@ -1,3 +1,0 @@
-package litemedia
-
-const sysRecvmmsg = 243
