@@ -3,6 +3,7 @@ package webrtc
 import (
 	"encoding/binary"
 	"errors"
+	"log/slog"
 	"net"
 	"net/netip"
 	"sync"
@@ -15,6 +16,10 @@ import (
 	"github.com/webdial/webdial/webrtc/internal/litemedia"
 )
 
+// errUnsendable is a packet towards SIP that could not be queued (an
+// address the shared socket's family cannot reach).
+var errUnsendable = errors.New("webrtc: rtp destination unreachable from the rtp socket")
+
 // relayMTU is the largest RTP packet relayed; G.711 at 20 ms is 172 bytes.
 const relayMTU = 1500
 
@@ -23,9 +28,20 @@ const relayMTU = 1500
 type sipTarget struct {
 	remote  netip.AddrPort
 	latched bool
-	eventPT uint8      // SIP telephone-event PT, ptNone if refused
-	toSIP   [128]uint8 // page PT -> SIP PT (ptNone: drop)
-	toPage  [128]uint8 // SIP PT -> page PT (ptNone: drop)
+	conn    *net.UDPConn // sends to remote: the call's own socket or the shared one
+	shared  bool         // conn is the gateway's shared socket (Config.RTPShared)
+	eventPT uint8        // SIP telephone-event PT, ptNone if refused
+	toSIP   [128]uint8   // page PT -> SIP PT (ptNone: drop)
+	toPage  [128]uint8   // SIP PT -> page PT (ptNone: drop)
+}
+
+// noTarget is a sipTarget that relays nothing either way.
+func noTarget() *sipTarget {
+	t := &sipTarget{}
+	for i := range t.toSIP {
+		t.toSIP[i], t.toPage[i] = ptNone, ptNone
+	}
+	return t
 }
 
 // pageOut is the sender towards the page: pion's bound track writer, or
@@ -41,9 +57,26 @@ type pageOut struct {
 // runs inline in one goroutine with one reused buffer: no channel between
 // legs, no per-packet allocation on the relay's side.
 type relay struct {
-	conn *net.UDPConn // SIP-side RTP
-	rtcp *net.UDPConn // SIP-side RTCP: bound so it is absorbed, never read
+	conn *net.UDPConn // the call's own SIP-side RTP socket; nil while on the shared one
+	rtcp *net.UDPConn // its RTCP: bound so it is absorbed, never read
 	now  func() time.Time
+	log  *slog.Logger
+
+	// shared is the gateway's shared SIP-side socket (Config.RTPShared)
+	// that the call's offer advertised, nil without RTPShared. The call
+	// binds its own pair (fellBack) only if its SIP side's media address
+	// is already registered there by another call.
+	shared           *sipShared
+	addr             netip.Addr // where a fallback pair is bound
+	portMin, portMax uint16
+	modeMu           sync.Mutex     // guards the fields below and starting the reader
+	sharedAt         netip.AddrPort // the route registered on shared, if valid
+	fellBack         bool
+	closed           bool
+	// rxMu serialises fromSIP between the shared socket's reader and the
+	// call's own reader after a fallback (only one of them should be
+	// live, but the switch is not synchronous with a batch in flight).
+	rxMu sync.Mutex
 	// latchAny latches onto any source address, not only the SDP's.
 	latchAny bool
 
@@ -84,20 +117,30 @@ type relay struct {
 	toSIP, toPage, dropped, dtmfSent atomic.Uint64
 }
 
-// newRelay binds an even RTP port and the RTCP port after it on addr.
-func newRelay(addr netip.Addr, portMin, portMax uint16, now func() time.Time) (*relay, error) {
-	r := &relay{now: now, pageCodecPT: ptNone, pageEventPT: ptNone, sipCodecPT: ptPCMU, done: make(chan struct{})}
-	var err error
-	r.conn, r.rtcp, err = bindRTPPair(addr, portMin, portMax)
-	if err != nil {
-		return nil, err
+// newRelay binds an even RTP port and the RTCP port after it on addr, or
+// with shared set uses that socket and binds nothing yet.
+func newRelay(addr netip.Addr, portMin, portMax uint16, now func() time.Time, shared *sipShared) (*relay, error) {
+	r := &relay{now: now, pageCodecPT: ptNone, pageEventPT: ptNone, sipCodecPT: ptPCMU, done: make(chan struct{}),
+		shared: shared, addr: addr, portMin: portMin, portMax: portMax, log: slog.New(slog.DiscardHandler)}
+	if shared == nil {
+		var err error
+		r.conn, r.rtcp, err = bindRTPPair(addr, portMin, portMax)
+		if err != nil {
+			return nil, err
+		}
 	}
 	r.sipSSRC = randUint32()
 	r.sipSeq = uint16(randUint32())
 	return r, nil
 }
 
-func (r *relay) localPort() int { return r.conn.LocalAddr().(*net.UDPAddr).Port }
+// localPort is the RTP port the call's offer advertises.
+func (r *relay) localPort() int {
+	if r.shared != nil {
+		return int(r.shared.port)
+	}
+	return r.conn.LocalAddr().(*net.UDPAddr).Port
+}
 
 // close stops both loops (the page loop ends when pion closes the
 // track) and waits for the DTMF sender.
@@ -110,8 +153,21 @@ func (r *relay) close() {
 	r.closing = true
 	close(r.done)
 	r.dtmfMu.Unlock()
-	_ = r.conn.Close()
-	_ = r.rtcp.Close()
+	r.modeMu.Lock()
+	r.closed = true
+	if r.shared != nil {
+		if r.sharedAt.IsValid() {
+			r.shared.unregister(r.sharedAt, r)
+			r.sharedAt = netip.AddrPort{}
+		}
+		// Nothing more to SIP: the shared socket stays open.
+		r.target.Store(noTarget())
+	}
+	if r.conn != nil {
+		_ = r.conn.Close()
+		_ = r.rtcp.Close()
+	}
+	r.modeMu.Unlock()
 	r.wg.Wait()
 }
 
@@ -130,12 +186,16 @@ func (r *relay) goTrack(track *pionwebrtc.TrackRemote) {
 	}()
 }
 
-// start starts the SIP-side receive loop.
+// start starts the SIP-side receive loop on the call's own socket; on
+// the shared socket the gateway's reader does that.
 func (r *relay) start() {
+	if r.shared != nil {
+		return
+	}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		r.sipToPage()
+		r.sipToPage(r.conn, false)
 	}()
 }
 
@@ -154,6 +214,10 @@ func (r *relay) setSIPMedia(m sipMedia) {
 		t.toSIP[r.pageEventPT] = m.EventPT
 		t.toPage[m.EventPT] = r.pageEventPT
 	}
+	if r.shared != nil && r.setSharedMedia(t, m) {
+		return
+	}
+	t.conn = r.conn
 	if old := r.target.Load(); old != nil && old.remote == m.Remote {
 		t.latched, t.remote = old.latched, old.remote
 	}
@@ -161,6 +225,60 @@ func (r *relay) setSIPMedia(m sipMedia) {
 		t.remote = netip.AddrPort{}
 	}
 	r.target.Store(t)
+}
+
+// setSharedMedia registers the SIP side's media address on the shared
+// socket and stores t for it; false (nothing stored) when the call is on
+// its own socket instead, because it fell back now or before. A call falls
+// back when another call already holds that address on the shared socket:
+// both streams would arrive on one 5-tuple. Its offer advertised the
+// shared port and sip.Dialer does not re-INVITE, so the fallback socket
+// receives the SIP side's media only from a peer that sends to where our
+// RTP comes from (symmetric RTP, RFC 4961, or latching "comedia" media
+// servers); the shared socket never hands the address to the second call.
+func (r *relay) setSharedMedia(t *sipTarget, m sipMedia) bool {
+	r.modeMu.Lock()
+	defer r.modeMu.Unlock()
+	if r.fellBack || r.closed {
+		return r.closed // closed: keep the empty target close stored
+	}
+	remote := m.Remote
+	if m.Inactive {
+		remote = netip.AddrPort{}
+	}
+	if remote != r.sharedAt {
+		if r.sharedAt.IsValid() {
+			r.shared.unregister(r.sharedAt, r)
+			r.sharedAt = netip.AddrPort{}
+		}
+		if remote.IsValid() && !r.shared.register(remote, r) {
+			return !r.fallBack()
+		}
+		r.sharedAt = remote
+	}
+	t.remote, t.latched, t.conn, t.shared = remote, true, r.shared.conn, true
+	r.target.Store(t)
+	return true
+}
+
+// fallBack binds the call's own RTP pair and starts reading it, under
+// modeMu; false (nothing sent to SIP, counted as dropped) if no pair is
+// free.
+func (r *relay) fallBack() bool {
+	conn, rtcp, err := bindRTPPair(r.addr, r.portMin, r.portMax)
+	if err != nil {
+		r.log.Warn("webrtc: sip media address taken on the shared rtp socket, and no own port", "err", err)
+		r.target.Store(noTarget())
+		return false
+	}
+	r.log.Info("webrtc: sip media address taken on the shared rtp socket: own port", "port", conn.LocalAddr().(*net.UDPAddr).Port)
+	r.conn, r.rtcp, r.fellBack = conn, rtcp, true
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.sipToPage(conn, true)
+	}()
+	return true
 }
 
 // rtpHeaderLen returns the length of the fixed header, CSRCs and
@@ -214,7 +332,12 @@ func (r *relay) pageToSIP(track *pionwebrtc.TrackRemote) {
 // buf in place. It runs on the page engine's receive goroutine (pion's
 // track reader, or the lite transport's socket reader); it returns the
 // send error, net.ErrClosed once the relay is closed.
-func (r *relay) fromPage(buf []byte) error {
+func (r *relay) fromPage(buf []byte) error { return r.fromPageVia(buf, nil) }
+
+// fromPageVia is fromPage that, when the call is on the shared socket and
+// batch is set, queues the packet on batch instead of sending it; the
+// caller (the shared ICE-lite socket's reader) flushes after its batch.
+func (r *relay) fromPageVia(buf []byte, batch *sipBatchOut) error {
 	n := len(buf)
 	t := r.target.Load()
 	hl := rtpHeaderLen(buf)
@@ -239,7 +362,14 @@ func (r *relay) fromPage(buf []byte) error {
 	binary.BigEndian.PutUint32(pkt[8:], r.sipSSRC)
 	r.sipSeq++
 	r.sipLastTS, r.sipLastAt, r.sipSent = ts, r.now(), true
-	_, err := r.conn.WriteToUDPAddrPort(pkt, t.remote)
+	var err error
+	if batch != nil && t.shared {
+		if !batch.add(pkt, t.remote) {
+			err = errUnsendable
+		}
+	} else {
+		_, err = t.conn.WriteToUDPAddrPort(pkt, t.remote)
+	}
 	r.sipMu.Unlock()
 	if err == nil {
 		r.toSIP.Add(1)
@@ -247,20 +377,27 @@ func (r *relay) fromPage(buf []byte) error {
 	return err
 }
 
-// sipToPage forwards the SIP side's RTP to the page until the socket is
-// closed.
-func (r *relay) sipToPage() {
+// sipToPage forwards the SIP side's RTP on conn, the call's own socket,
+// to the page until the socket is closed; locked takes rxMu around each
+// packet (after a fallback from the shared socket).
+func (r *relay) sipToPage(conn *net.UDPConn, locked bool) {
 	buf := make([]byte, relayMTU)
 	var hdr rtp.Header
 	for {
-		n, from, err := r.conn.ReadFromUDPAddrPort(buf)
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
 			continue
 		}
-		r.fromSIP(buf[:n], from, &hdr)
+		if locked {
+			r.rxMu.Lock()
+			r.fromSIP(buf[:n], from, &hdr)
+			r.rxMu.Unlock()
+		} else {
+			r.fromSIP(buf[:n], from, &hdr)
+		}
 	}
 }
 

@@ -1,0 +1,41 @@
+//go:build linux && (amd64 || arm64)
+
+package webrtc
+
+import (
+	"net"
+	"net/netip"
+
+	"github.com/webdial/webdial/internal/rawudp"
+)
+
+// sipReader reads the shared SIP-side socket: recvmmsg on Linux.
+type sipReader struct{ b *rawudp.Batch }
+
+func newSIPReader(conn *net.UDPConn) (sipReader, error) {
+	b, err := rawudp.NewBatch(conn, sipSharedBatch, relayMTU)
+	return sipReader{b}, err
+}
+
+func (r sipReader) read() (int, error) { return r.b.Read() }
+
+func (r sipReader) datagram(i int) ([]byte, netip.AddrPort, bool) { return r.b.Datagram(i) }
+
+// sipBatchOut queues RTP towards SIP on the shared socket and sends the
+// queue with sendmmsg when flushed. One goroutine at a time uses it: the
+// shared ICE-lite socket's reader, which flushes after each batch.
+type sipBatchOut struct{ s *rawudp.Sender }
+
+func newSIPBatchOut(conn *net.UDPConn) (*sipBatchOut, error) {
+	s, err := rawudp.NewSender(conn, sipSharedBatch, relayMTU)
+	if err != nil {
+		return nil, err
+	}
+	return &sipBatchOut{s}, nil
+}
+
+// add queues a copy of pkt for to; false if it cannot be sent.
+func (o *sipBatchOut) add(pkt []byte, to netip.AddrPort) bool { return o.s.Add(pkt, to) }
+
+// flush sends what add queued.
+func (o *sipBatchOut) flush() { _ = o.s.Flush() }
