@@ -87,6 +87,13 @@ func newGateway(cfg Config, d sipDialer) (*Gateway, error) {
 			}
 		}
 	}
+	if err := g.startSIPShared(); err != nil {
+		g.closeSIPShared()
+		if g.liteMux != nil {
+			_ = g.liteMux.Close()
+		}
+		return nil, err
+	}
 
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	return g, nil

@@ -393,10 +393,10 @@ func (r *relay) sipToPage(conn *net.UDPConn, locked bool) {
 		}
 		if locked {
 			r.rxMu.Lock()
-			r.fromSIP(buf[:n], from, &hdr)
+			r.fromSIP(buf[:n], from, &hdr, nil)
 			r.rxMu.Unlock()
 		} else {
-			r.fromSIP(buf[:n], from, &hdr)
+			r.fromSIP(buf[:n], from, &hdr, nil)
 		}
 	}
 }
@@ -404,8 +404,10 @@ func (r *relay) sipToPage(conn *net.UDPConn, locked bool) {
 // fromSIP relays one packet from the SIP side to the page. It latches onto
 // the first source that sends after the SIP SDP is known (symmetric RTP)
 // and ignores every other source afterwards. Only one goroutine at a time
-// calls it for a relay (the page-side sequence state is not locked).
-func (r *relay) fromSIP(buf []byte, from netip.AddrPort, hdr *rtp.Header) {
+// calls it for a relay (the page-side sequence state is not locked). With
+// page set, RTP for a page on the shared ICE-lite socket is queued there;
+// the caller flushes.
+func (r *relay) fromSIP(buf []byte, from netip.AddrPort, hdr *rtp.Header, page *pageBatch) {
 	n := len(buf)
 	t := r.target.Load()
 	hl := rtpHeaderLen(buf)
@@ -459,7 +461,13 @@ func (r *relay) fromSIP(buf []byte, from netip.AddrPort, hdr *rtp.Header) {
 	pt := t.toPage[buf[1]&0x7f]
 	r.pageLastTS, r.pageLastAt = ts, now
 	if out.lite != nil {
-		if r.writeLite(out.lite, buf[:n], hl, pt, ts) == nil {
+		var err error
+		if page != nil && out.lite.OnMux() {
+			err = page.write(out.lite, bareRTP(buf[:n], hl, pt, ts))
+		} else {
+			err = r.writeLite(out.lite, buf[:n], hl, pt, ts)
+		}
+		if err == nil {
 			r.toPage.Add(1)
 		}
 		return

@@ -44,7 +44,7 @@ type sipShared struct {
 }
 
 // newSIPShared binds the shared pair on addr: port (even) and port+1, or
-// an even pair chosen by the OS if port is zero, and starts the reader.
+// an even pair chosen by the OS if port is zero; start starts the reader.
 func newSIPShared(addr netip.Addr, port uint16, log *slog.Logger) (*sipShared, error) {
 	hi := port
 	if port != 0 {
@@ -55,17 +55,20 @@ func newSIPShared(addr netip.Addr, port uint16, log *slog.Logger) (*sipShared, e
 		return nil, fmt.Errorf("%w: RTPShared: %w", ErrConfig, err)
 	}
 	_ = conn.SetReadBuffer(sipSharedReadBuffer) // best effort: smaller only risks loss under load
-	rd, err := newSIPReader(conn)
+	return &sipShared{conn: conn, rtcp: rtcp, log: log, routes: map[netip.AddrPort]*relay{},
+		port: uint16(conn.LocalAddr().(*net.UDPAddr).Port)}, nil
+}
+
+// start starts the reader. With page set, RTP towards pages on the shared
+// ICE-lite socket is queued there and sent after each batch.
+func (s *sipShared) start(page *pageBatch) error {
+	rd, err := newSIPReader(s.conn)
 	if err != nil {
-		_ = conn.Close()
-		_ = rtcp.Close()
-		return nil, fmt.Errorf("%w: RTPShared: %w", ErrConfig, err)
+		return fmt.Errorf("%w: RTPShared: %w", ErrConfig, err)
 	}
-	s := &sipShared{conn: conn, rtcp: rtcp, log: log, routes: map[netip.AddrPort]*relay{},
-		port: uint16(conn.LocalAddr().(*net.UDPAddr).Port)}
 	s.wg.Add(1)
-	go s.readLoop(rd)
-	return s, nil
+	go s.readLoop(rd, page)
+	return nil
 }
 
 // register routes datagrams from remote to r; false if another call holds
@@ -106,7 +109,7 @@ func (s *sipShared) close() {
 	s.wg.Wait()
 }
 
-func (s *sipShared) readLoop(rd sipReader) {
+func (s *sipShared) readLoop(rd *sipReader, page *pageBatch) {
 	defer s.wg.Done()
 	var hdr rtp.Header
 	for {
@@ -129,10 +132,13 @@ func (s *sipShared) readLoop(rd sipReader) {
 				continue
 			}
 			r.rxMu.Lock()
-			r.fromSIP(pkt, from, &hdr)
+			r.fromSIP(pkt, from, &hdr, page)
 			r.rxMu.Unlock()
 		}
 		s.mu.RUnlock()
+		if page != nil {
+			page.flush()
+		}
 	}
 }
 
@@ -154,8 +160,24 @@ func (g *Gateway) openSIPShared() error {
 	return nil
 }
 
+// startSIPShared starts the shared SIP-side socket's reader, if any, once
+// the shared ICE-lite socket (whose batches it fills) exists.
+func (g *Gateway) startSIPShared() error {
+	if g.sipShared == nil {
+		return nil
+	}
+	var page *pageBatch
+	if g.liteMux != nil {
+		var err error
+		if page, err = newPageBatch(g.liteMux.UDPConn()); err != nil {
+			return fmt.Errorf("%w: RTPShared: %w", ErrConfig, err)
+		}
+	}
+	return g.sipShared.start(page)
+}
+
 // closeSIPShared closes the shared SIP-side socket, if any, once no call
-// uses it.
+// uses it (and after the shared ICE-lite socket: see pageBatch).
 func (g *Gateway) closeSIPShared() {
 	if g.sipShared != nil {
 		g.sipShared.close()

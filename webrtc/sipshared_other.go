@@ -5,6 +5,8 @@ package webrtc
 import (
 	"net"
 	"net/netip"
+
+	"github.com/webdial/webdial/webrtc/internal/litemedia"
 )
 
 // sipReader reads the shared SIP-side socket one datagram at a time
@@ -42,3 +44,12 @@ func (o *sipBatchOut) add(pkt []byte, to netip.AddrPort) bool {
 }
 
 func (o *sipBatchOut) flush() {}
+
+// pageBatch sends at once outside Linux.
+type pageBatch struct{}
+
+func newPageBatch(*net.UDPConn) (*pageBatch, error) { return &pageBatch{}, nil }
+
+func (p *pageBatch) write(lt *litemedia.Transport, pkt []byte) error { return lt.WriteRTP(pkt) }
+
+func (p *pageBatch) flush() {}

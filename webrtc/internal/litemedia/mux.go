@@ -113,6 +113,10 @@ func NewMux(cfg MuxConfig) (*Mux, error) {
 	return m, nil
 }
 
+// UDPConn is the shared socket, for sending what Transport.SealRTP
+// sealed (in batches); only the Mux reads it.
+func (m *Mux) UDPConn() *net.UDPConn { return m.conn }
+
 // LocalAddr is the shared socket's address, every call's host candidate.
 func (m *Mux) LocalAddr() netip.AddrPort { return m.local }
 
