@@ -126,7 +126,10 @@ type Config struct {
 	// without RTPShared; since its offer advertised the shared port and
 	// the gateway does not re-INVITE, it then hears only a peer that sends
 	// back to where RTP comes from (symmetric RTP). The other call keeps
-	// the address.
+	// the address but, from then on, only the RTP source (SSRC) it was
+	// already receiving there: a peer that sends both calls' streams to
+	// the shared port from one address cannot be told apart, and the
+	// second call's stream is dropped rather than handed to the first.
 	RTPShared bool
 	// RTPSharedPort is the shared socket's RTP port with RTPShared; it
 	// must be even and below 65535 (RTCP takes the next one). If zero, the

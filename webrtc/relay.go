@@ -16,10 +16,6 @@ import (
 	"github.com/webdial/webdial/webrtc/internal/litemedia"
 )
 
-// errUnsendable is a packet towards SIP that could not be queued (an
-// address the shared socket's family cannot reach).
-var errUnsendable = errors.New("webrtc: rtp destination unreachable from the rtp socket")
-
 // relayMTU is the largest RTP packet relayed; G.711 at 20 ms is 172 bytes.
 const relayMTU = 1500
 
@@ -33,15 +29,6 @@ type sipTarget struct {
 	eventPT uint8        // SIP telephone-event PT, ptNone if refused
 	toSIP   [128]uint8   // page PT -> SIP PT (ptNone: drop)
 	toPage  [128]uint8   // SIP PT -> page PT (ptNone: drop)
-}
-
-// noTarget is a sipTarget that relays nothing either way.
-func noTarget() *sipTarget {
-	t := &sipTarget{}
-	for i := range t.toSIP {
-		t.toSIP[i], t.toPage[i] = ptNone, ptNone
-	}
-	return t
 }
 
 // pageOut is the sender towards the page: pion's bound track writer, or
@@ -227,60 +214,6 @@ func (r *relay) setSIPMedia(m sipMedia) {
 	r.target.Store(t)
 }
 
-// setSharedMedia registers the SIP side's media address on the shared
-// socket and stores t for it; false (nothing stored) when the call is on
-// its own socket instead, because it fell back now or before. A call falls
-// back when another call already holds that address on the shared socket:
-// both streams would arrive on one 5-tuple. Its offer advertised the
-// shared port and sip.Dialer does not re-INVITE, so the fallback socket
-// receives the SIP side's media only from a peer that sends to where our
-// RTP comes from (symmetric RTP, RFC 4961, or latching "comedia" media
-// servers); the shared socket never hands the address to the second call.
-func (r *relay) setSharedMedia(t *sipTarget, m sipMedia) bool {
-	r.modeMu.Lock()
-	defer r.modeMu.Unlock()
-	if r.fellBack || r.closed {
-		return r.closed // closed: keep the empty target close stored
-	}
-	remote := m.Remote
-	if m.Inactive {
-		remote = netip.AddrPort{}
-	}
-	if remote != r.sharedAt {
-		if r.sharedAt.IsValid() {
-			r.shared.unregister(r.sharedAt, r)
-			r.sharedAt = netip.AddrPort{}
-		}
-		if remote.IsValid() && !r.shared.register(remote, r) {
-			return !r.fallBack()
-		}
-		r.sharedAt = remote
-	}
-	t.remote, t.latched, t.conn, t.shared = remote, true, r.shared.conn, true
-	r.target.Store(t)
-	return true
-}
-
-// fallBack binds the call's own RTP pair and starts reading it, under
-// modeMu; false (nothing sent to SIP, counted as dropped) if no pair is
-// free.
-func (r *relay) fallBack() bool {
-	conn, rtcp, err := bindRTPPair(r.addr, r.portMin, r.portMax)
-	if err != nil {
-		r.log.Warn("webrtc: sip media address taken on the shared rtp socket, and no own port", "err", err)
-		r.target.Store(noTarget())
-		return false
-	}
-	r.log.Info("webrtc: sip media address taken on the shared rtp socket: own port", "port", conn.LocalAddr().(*net.UDPAddr).Port)
-	r.conn, r.rtcp, r.fellBack = conn, rtcp, true
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		r.sipToPage(conn, true)
-	}()
-	return true
-}
-
 // rtpHeaderLen returns the length of the fixed header, CSRCs and
 // extension of an RTP packet, or 0 if b is not RTP version 2.
 func rtpHeaderLen(b []byte) int {
@@ -393,10 +326,10 @@ func (r *relay) sipToPage(conn *net.UDPConn, locked bool) {
 		}
 		if locked {
 			r.rxMu.Lock()
-			r.fromSIP(buf[:n], from, &hdr, nil)
+			r.fromSIP(buf[:n], from, &hdr, nil, false)
 			r.rxMu.Unlock()
 		} else {
-			r.fromSIP(buf[:n], from, &hdr, nil)
+			r.fromSIP(buf[:n], from, &hdr, nil, false)
 		}
 	}
 }
@@ -406,8 +339,10 @@ func (r *relay) sipToPage(conn *net.UDPConn, locked bool) {
 // and ignores every other source afterwards. Only one goroutine at a time
 // calls it for a relay (the page-side sequence state is not locked). With
 // page set, RTP for a page on the shared ICE-lite socket is queued there;
-// the caller flushes.
-func (r *relay) fromSIP(buf []byte, from netip.AddrPort, hdr *rtp.Header, page *pageBatch) {
+// the caller flushes. With pinned set (a contested address on the shared
+// socket), a new SSRC is dropped once one is being received: it may be
+// the other call's stream.
+func (r *relay) fromSIP(buf []byte, from netip.AddrPort, hdr *rtp.Header, page *pageBatch, pinned bool) {
 	n := len(buf)
 	t := r.target.Load()
 	hl := rtpHeaderLen(buf)
@@ -449,6 +384,10 @@ func (r *relay) fromSIP(buf []byte, from netip.AddrPort, hdr *rtp.Header, page *
 	ts := binary.BigEndian.Uint32(buf[4:])
 	now := r.now()
 	if !r.inStarted || ssrc != r.inSSRC {
+		if pinned && r.inStarted {
+			r.dropped.Add(1)
+			return
+		}
 		// A new SIP-side source (early media then answer, a
 		// re-INVITE): keep the page's timeline continuous.
 		if r.inStarted {

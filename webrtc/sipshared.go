@@ -34,7 +34,7 @@ type sipShared struct {
 	log  *slog.Logger
 
 	mu     sync.RWMutex // held for reading while a batch is dispatched
-	routes map[netip.AddrPort]*relay
+	routes map[netip.AddrPort]sharedRoute
 	closed bool
 
 	// Counters for tests: datagrams from no registered address, and
@@ -55,7 +55,7 @@ func newSIPShared(addr netip.Addr, port uint16, log *slog.Logger) (*sipShared, e
 		return nil, fmt.Errorf("%w: RTPShared: %w", ErrConfig, err)
 	}
 	_ = conn.SetReadBuffer(sipSharedReadBuffer) // best effort: smaller only risks loss under load
-	return &sipShared{conn: conn, rtcp: rtcp, log: log, routes: map[netip.AddrPort]*relay{},
+	return &sipShared{conn: conn, rtcp: rtcp, log: log, routes: map[netip.AddrPort]sharedRoute{},
 		port: uint16(conn.LocalAddr().(*net.UDPAddr).Port)}, nil
 }
 
@@ -71,20 +71,33 @@ func (s *sipShared) start(page *pageBatch) error {
 	return nil
 }
 
+// sharedRoute is the call a source address belongs to on the shared
+// socket.
+type sharedRoute struct {
+	r *relay
+	// contested: another call's SIP side named the same address. Its
+	// stream would arrive here from that address if the peer does not
+	// follow it to its own socket, so the owner then keeps only the SSRC
+	// it already receives (see relay.fromSIP).
+	contested bool
+}
+
 // register routes datagrams from remote to r; false if another call holds
-// remote (its stream could not be told apart from r's) or the socket is
-// closed.
+// remote (its stream could not be told apart from r's; the holder's route
+// becomes contested) or the socket is closed.
 func (s *sipShared) register(remote netip.AddrPort, r *relay) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return false
 	}
-	if owner, ok := s.routes[remote]; ok && owner != r {
+	if rt, ok := s.routes[remote]; ok && rt.r != r {
 		s.collisions.Add(1)
+		rt.contested = true
+		s.routes[remote] = rt
 		return false
 	}
-	s.routes[remote] = r
+	s.routes[remote] = sharedRoute{r: r}
 	return true
 }
 
@@ -92,7 +105,7 @@ func (s *sipShared) register(remote netip.AddrPort, r *relay) bool {
 // no longer hands r anything (it dispatches under the read lock).
 func (s *sipShared) unregister(remote netip.AddrPort, r *relay) {
 	s.mu.Lock()
-	if s.routes[remote] == r {
+	if s.routes[remote].r == r {
 		delete(s.routes, remote)
 	}
 	s.mu.Unlock()
@@ -123,17 +136,17 @@ func (s *sipShared) readLoop(rd *sipReader, page *pageBatch) {
 		s.mu.RLock()
 		for i := range n {
 			pkt, from, ok := rd.datagram(i)
-			var r *relay
+			var rt sharedRoute
 			if ok {
-				r = s.routes[from]
+				rt = s.routes[from]
 			}
-			if r == nil {
+			if rt.r == nil {
 				s.unknown.Add(1)
 				continue
 			}
-			r.rxMu.Lock()
-			r.fromSIP(pkt, from, &hdr, page)
-			r.rxMu.Unlock()
+			rt.r.rxMu.Lock()
+			rt.r.fromSIP(pkt, from, &hdr, page, rt.contested)
+			rt.r.rxMu.Unlock()
 		}
 		s.mu.RUnlock()
 		if page != nil {
