@@ -16,6 +16,7 @@ const passGrace = 32 * time.Second
 type passEntry struct {
 	branch  string
 	adm     admission
+	taken   bool      // adm was handed to the INVITE's handler
 	live    bool      // a handler is bridging it
 	expires time.Time // when !live, forget it after this
 }
@@ -48,13 +49,18 @@ func (p *passSet) has(callID string) bool {
 
 // admission returns the admission of exactly this INVITE (same Call-ID and
 // top Via branch), so a later INVITE reusing the Call-ID is checked anew.
+// It hands the admission out once: a copy of the INVITE with another Via
+// sent-by (or one arriving after its transaction ended) is a new server
+// transaction with the same Call-ID and branch, and must have its
+// credentials verified (and refused as a digest replay), not inherit them.
 func (p *passSet) admission(req *sipgosip.Request) (admission, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	e, ok := p.entries[req.CallID().Value()]
-	if !ok || e.branch != topBranch(req) {
+	if !ok || e.taken || e.branch != topBranch(req) {
 		return admission{}, false
 	}
+	e.taken = true
 	return e.adm, true
 }
 
