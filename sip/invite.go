@@ -102,7 +102,8 @@ func (st *state) classify(req *sipgosip.Request, src netip.AddrPort) (caller, *s
 	switch {
 	case anon.IsAnonymous(fromURI):
 		return caller{class: anon.Anonymous, identity: fromURI, fromURI: fromURI}, nil
-	case strings.EqualFold(from.Host, st.domain) && st.authSrv != nil:
+	// "example.com." is the same name as "example.com": both are in-domain.
+	case strings.EqualFold(strings.TrimSuffix(from.Host, "."), st.domain) && st.authSrv != nil:
 		user, res, _ := st.authenticate(context.Background(), req, req.Recipient.String(), src,
 			"Proxy-Authorization", "Proxy-Authenticate", 407, "Proxy Authentication Required")
 		if res != nil {

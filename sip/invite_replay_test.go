@@ -46,3 +46,20 @@ func TestServerInviteReplayOtherViaIsChallenged(t *testing.T) {
 	}
 	wantStatus(t, res, "407")
 }
+
+// TestServerInviteInDomainFromTrailingDot: "example.com." is the same DNS
+// name as "example.com", and a callee shows the From user either way. With
+// AllowUnauthenticated, a From in the domain written with a trailing dot
+// must still be challenged, not pass as an unauthenticated caller whose
+// From (alice's) the B2BUA then sends on unverified.
+func TestServerInviteInDomainFromTrailingDot(t *testing.T) {
+	ts := startServer(t, func(s *Server) { s.AllowUnauthenticated = true })
+	c := dialServer(t, ts)
+	for i, from := range []string{"sip:alice@example.com.", "sip:alice@EXAMPLE.COM."} {
+		res := finalResponse(t, c, inviteMsg(c.LocalAddr(), from, "sip:bob@example.com", i+1))
+		wantStatus(t, res, "407")
+	}
+	if rs := ts.Records(); len(rs) != 0 {
+		t.Fatalf("an unverified in-domain From reached routing: %+v", rs)
+	}
+}
