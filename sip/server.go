@@ -165,7 +165,7 @@ func (s *Server) Run(ctx context.Context) error {
 	var err error
 	if udpAddr != "" {
 		if pc, err = net.ListenPacket("udp", udpAddr); err != nil {
-			return fmt.Errorf("sip: listen udp: %w", err)
+			return listenError(ErrConfig, "sip: listen udp", err)
 		}
 		// Absorb bursts (and scheduler stalls on busy hosts) instead of
 		// dropping datagrams; the kernel caps it at net.core.rmem_max.
@@ -176,7 +176,7 @@ func (s *Server) Run(ctx context.Context) error {
 			if pc != nil {
 				pc.Close()
 			}
-			return fmt.Errorf("sip: listen tcp: %w", err)
+			return listenError(ErrConfig, "sip: listen tcp", err)
 		}
 	}
 	return s.Serve(ctx, pc, ln)
