@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -200,7 +201,9 @@ func (st *state) isSelf(target string) bool {
 	if err := sipgosip.ParseUri(target, &u); err != nil {
 		return false
 	}
-	ip, err := netip.ParseAddr(u.Host)
+	// sipgo keeps an IPv6 reference's brackets in Host.
+	host := strings.TrimSuffix(strings.TrimPrefix(u.Host, "["), "]")
+	ip, err := netip.ParseAddr(host)
 	if err != nil {
 		return false // a name: the Router's business
 	}
