@@ -37,7 +37,11 @@ func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c 
 		st.record(rec)
 	}
 
-	in, err := st.dlgUA.ReadInvite(req, tx)
+	dlgUA := st.dlgUA
+	if req.Transport() == "TCP" {
+		dlgUA = st.dlgUATCP
+	}
+	in, err := dlgUA.ReadInvite(req, tx)
 	if err != nil {
 		end(400, CauseUnavailable)
 		_ = tx.Respond(st.response(req, 400, "Bad Request"))

@@ -149,6 +149,10 @@ type state struct {
 	// ownAddrs are this server's and its dialer's socket addresses.
 	ownAddrs []netip.AddrPort
 	dlgUA    *sipgo.DialogUA
+	// dlgUATCP answers calls that came over TCP when UDP is served too:
+	// its Contact names the TCP socket, so the caller's ACK and BYE come
+	// back over TCP, where the call is known.
+	dlgUATCP *sipgo.DialogUA
 	ctx      context.Context // cancelled when Serve stops
 	wg       sync.WaitGroup
 }
@@ -347,6 +351,10 @@ func (s *Server) newState(pc net.PacketConn, ln net.Listener) (*state, error) {
 		st.ownAddrs = append(st.ownAddrs, st.dialer.Addr())
 	}
 	st.dlgUA = &sipgo.DialogUA{Client: client, ContactHDR: contactHeader(pc, ln)}
+	st.dlgUATCP = st.dlgUA
+	if pc != nil && ln != nil {
+		st.dlgUATCP = &sipgo.DialogUA{Client: client, ContactHDR: contactHeader(nil, ln)}
+	}
 	st.routes(srv)
 	return st, nil
 }
