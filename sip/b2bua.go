@@ -51,9 +51,17 @@ func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c 
 	defer st.dlgs.remove(in.ID)
 	_ = in.Respond(100, "Trying", nil)
 
-	route, err := st.router.Route(in.Context(), RouteRequest{Class: c.class, Caller: c.identity, Destination: dest, Source: src})
+	// The Router gives up when the caller cancels or the server stops.
+	routeCtx, cancelRoute := context.WithCancel(in.Context())
+	stopRoute := context.AfterFunc(st.ctx, cancelRoute)
+	route, err := st.router.Route(routeCtx, RouteRequest{Class: c.class, Caller: c.identity, Destination: dest, Source: src})
+	stopRoute()
+	cancelRoute()
 	if err != nil {
 		code, reason, cause := errRouteStatus(err)
+		if st.ctx.Err() != nil {
+			code, reason, cause = 503, "Service Unavailable", CauseShutdown
+		}
 		end(code, cause)
 		st.reject(in, tx, code, reason)
 		return
