@@ -125,9 +125,23 @@ func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c 
 		return
 	}
 
+	answer := out.RemoteSDP()
+	if len(answer) == 0 {
+		// A bare 2xx after an answer in an unreliable 183, as some PBXs
+		// send: that early SDP was the answer.
+		answer = out.EarlySDP()
+	}
+	if len(answer) == 0 {
+		// No answer to the caller's offer at all: the callee broke
+		// offer/answer. The caller still needs a final response.
+		end(502, CauseUnavailable)
+		st.reject(in, tx, 502, "Bad Gateway")
+		hangup(out.Hangup)
+		return
+	}
 	rec.Event, rec.Answer, rec.Status = RecordAnswer, st.now(), 200
 	st.record(rec)
-	if err := in.RespondSDP(out.RemoteSDP()); err != nil {
+	if err := in.RespondSDP(answer); err != nil {
 		// No ACK (or the caller vanished): end the outbound leg too.
 		hangup(out.Hangup)
 		end(200, CauseUnavailable)

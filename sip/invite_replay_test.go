@@ -14,7 +14,7 @@ import (
 // filter admitted the original INVITE and kept its admission by Call-ID and
 // branch for the handler; the replay has the same Call-ID and branch but,
 // with another sent-by, is a new server transaction for sipgo, so it reaches
-// the handler too. It must be verified anew (a digest replay: 407 stale),
+// the handler too. It must be refused (482, a copy of a handled INVITE),
 // not bridged as the authenticated caller a second time.
 func TestServerInviteReplayOtherViaIsChallenged(t *testing.T) {
 	ts := startServer(t, func(s *Server) {
@@ -44,7 +44,7 @@ func TestServerInviteReplayOtherViaIsChallenged(t *testing.T) {
 	if starts != 1 {
 		t.Fatalf("replayed INVITE was routed as the authenticated caller (%d start records); answer:\n%s", starts, res)
 	}
-	wantStatus(t, res, "407")
+	wantStatus(t, res, "482")
 }
 
 // TestServerInviteInDomainFromTrailingDot: "example.com." is the same DNS
