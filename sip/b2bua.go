@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -36,7 +37,11 @@ func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c 
 		st.record(rec)
 	}
 
-	in, err := st.dlgUA.ReadInvite(req, tx)
+	dlgUA := st.dlgUA
+	if req.Transport() == "TCP" {
+		dlgUA = st.dlgUATCP
+	}
+	in, err := dlgUA.ReadInvite(req, tx)
 	if err != nil {
 		end(400, CauseUnavailable)
 		_ = tx.Respond(st.response(req, 400, "Bad Request"))
@@ -46,9 +51,17 @@ func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c 
 	defer st.dlgs.remove(in.ID)
 	_ = in.Respond(100, "Trying", nil)
 
-	route, err := st.router.Route(in.Context(), RouteRequest{Class: c.class, Caller: c.identity, Destination: dest, Source: src})
+	// The Router gives up when the caller cancels or the server stops.
+	routeCtx, cancelRoute := context.WithCancel(in.Context())
+	stopRoute := context.AfterFunc(st.ctx, cancelRoute)
+	route, err := st.router.Route(routeCtx, RouteRequest{Class: c.class, Caller: c.identity, Destination: dest, Source: src})
+	stopRoute()
+	cancelRoute()
 	if err != nil {
 		code, reason, cause := errRouteStatus(err)
+		if st.ctx.Err() != nil {
+			code, reason, cause = 503, "Service Unavailable", CauseShutdown
+		}
 		end(code, cause)
 		st.reject(in, tx, code, reason)
 		return
@@ -112,9 +125,23 @@ func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c 
 		return
 	}
 
+	answer := out.RemoteSDP()
+	if len(answer) == 0 {
+		// A bare 2xx after an answer in an unreliable 183, as some PBXs
+		// send: that early SDP was the answer.
+		answer = out.EarlySDP()
+	}
+	if len(answer) == 0 {
+		// No answer to the caller's offer at all: the callee broke
+		// offer/answer. The caller still needs a final response.
+		end(502, CauseUnavailable)
+		st.reject(in, tx, 502, "Bad Gateway")
+		hangup(out.Hangup)
+		return
+	}
 	rec.Event, rec.Answer, rec.Status = RecordAnswer, st.now(), 200
 	st.record(rec)
-	if err := in.RespondSDP(out.RemoteSDP()); err != nil {
+	if err := in.RespondSDP(answer); err != nil {
 		// No ACK (or the caller vanished): end the outbound leg too.
 		hangup(out.Hangup)
 		end(200, CauseUnavailable)
@@ -200,7 +227,9 @@ func (st *state) isSelf(target string) bool {
 	if err := sipgosip.ParseUri(target, &u); err != nil {
 		return false
 	}
-	ip, err := netip.ParseAddr(u.Host)
+	// sipgo keeps an IPv6 reference's brackets in Host.
+	host := strings.TrimSuffix(strings.TrimPrefix(u.Host, "["), "]")
+	ip, err := netip.ParseAddr(host)
 	if err != nil {
 		return false // a name: the Router's business
 	}

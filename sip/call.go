@@ -125,9 +125,10 @@ func (c *Call) end(cause EndCause) bool {
 		return false
 	}
 	c.cause = cause
+	timer := c.maxTimer
 	c.mu.Unlock()
-	if c.maxTimer != nil {
-		c.maxTimer.Stop()
+	if timer != nil {
+		timer.Stop()
 	}
 	c.d.removeCall(c)
 	close(c.done)

@@ -22,8 +22,11 @@ func (d *Dialer) establish(inv *invite, tx sipmsg.ClientTransaction, res *sipmsg
 		return nil, fmt.Errorf("sip: send ACK: %w", err)
 	}
 	// The timer exists before the call is visible to a remote BYE, so
-	// end() always finds and stops it.
+	// end() always finds and stops it. It is set under c.mu because a
+	// tiny MaxDuration can fire (and end() read it) before this returns.
+	c.mu.Lock()
 	c.maxTimer = time.AfterFunc(d.cfg.MaxDuration, c.onMaxDuration)
+	c.mu.Unlock()
 	if !d.addCall(c) {
 		c.maxTimer.Stop()
 		d.hangupInBackground(c, EndDialerClosed)
@@ -89,10 +92,16 @@ func (d *Dialer) releaseFork(base dialogBase, res *sipmsg.Response) {
 	d.hangupInBackground(c, EndLocalHangup)
 }
 
-// hangupInBackground BYEs a call that was never registered. The caller
-// must itself be tracked (d.wg above zero), so this Add is safe.
+// hangupInBackground BYEs a call that was never registered, unless it
+// has already ended (its MaxDuration timer may have fired and sent the
+// BYE itself). The caller must itself be tracked (d.wg above zero), so
+// this Add is safe.
 func (d *Dialer) hangupInBackground(c *Call, cause EndCause) {
 	c.mu.Lock()
+	if c.cause != EndNone {
+		c.mu.Unlock()
+		return
+	}
 	c.cause = cause
 	c.mu.Unlock()
 	close(c.done)

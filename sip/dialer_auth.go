@@ -19,6 +19,9 @@ type credential struct {
 	header string // "Authorization" or "Proxy-Authorization"
 	realm  string
 	value  string
+	// challenges are the challenge lines value answers; a credential
+	// carried into a later INVITE is computed from them again.
+	challenges []string
 }
 
 // authState remembers, for one call, which realms were answered: a
@@ -76,6 +79,7 @@ func (inv *invite) answerChallenge(res *sipmsg.Response) ([]credential, error) {
 	a := inv.auth
 	uri := inv.req.Recipient.String() // exactly the Request-URI sent
 	answeredAny := false
+	answeredNow := make(map[string]bool, len(realms))
 	for _, realm := range realms {
 		key := credHeader + "\x00" + realm
 		stale := false
@@ -96,10 +100,24 @@ func (inv *invite) answerChallenge(res *sipmsg.Response) ([]credential, error) {
 		}
 		a.answered[key]++
 		answeredAny = true
-		a.setCredential(credential{header: credHeader, realm: realm, value: val})
+		answeredNow[key] = true
+		a.setCredential(credential{header: credHeader, realm: realm, value: val, challenges: byRealm[realm]})
 	}
 	if !answeredAny {
 		return nil, fmt.Errorf("no answerable challenge in %s", chalHeader)
+	}
+	// Credentials answering an earlier response (a proxy's 407 before the
+	// callee's 401) go into the next INVITE too, each with the next nonce
+	// count: sending the same count again is a replay (RFC 7616 §3.4) that
+	// a server tracking counts refuses.
+	for i := range a.creds {
+		c := &a.creds[i]
+		if answeredNow[c.header+"\x00"+c.realm] {
+			continue
+		}
+		if val, err := a.authorize(c.challenges, string(sipmsg.INVITE), uri, inv.sdp); err == nil {
+			c.value = val
+		}
 	}
 	return a.creds, nil
 }

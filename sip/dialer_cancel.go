@@ -51,7 +51,9 @@ func (d *Dialer) startCancel(inv *invite, tx sipmsg.ClientTransaction, provision
 }
 
 // awaitProvisional waits (bounded) until CANCEL may be sent; false if
-// the INVITE was settled meanwhile (final response or no response).
+// the INVITE was settled meanwhile (final response or no response). It
+// waits even while the Dialer closes (Close waits for it): giving up would
+// leave the callee ringing, and an answer unACKed.
 func (d *Dialer) awaitProvisional(inv *invite, tx sipmsg.ClientTransaction) bool {
 	timer := time.NewTimer(provisionalWait)
 	defer timer.Stop()
@@ -63,7 +65,6 @@ func (d *Dialer) awaitProvisional(inv *invite, tx sipmsg.ClientTransaction) bool
 		return r.IsProvisional()
 	case <-tx.Done():
 	case <-timer.C:
-	case <-d.ctx.Done():
 	}
 	return false
 }

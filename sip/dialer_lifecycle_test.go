@@ -213,3 +213,19 @@ func dialerHeap() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
 }
+
+// TestHangupInBackgroundAfterEnd: when MaxDuration fires between the ACK
+// and addCall and Close then makes addCall fail, establish hands a call
+// that has already ended (and sent its BYE) to hangupInBackground. It must
+// leave it as it is: closing Done a second time panicked.
+func TestHangupInBackgroundAfterEnd(t *testing.T) {
+	d := newDialerForTest(t, DialerConfig{})
+	c := &Call{d: d, done: make(chan struct{}), log: d.log}
+	if !c.end(EndMaxDuration) {
+		t.Fatal("end refused a live call")
+	}
+	d.hangupInBackground(c, EndDialerClosed)
+	if got := c.Cause(); got != EndMaxDuration {
+		t.Fatalf("Cause = %v after hangupInBackground, want the first cause (max duration)", got)
+	}
+}

@@ -32,13 +32,13 @@ func listenDialer(ctx context.Context, network, addr string) (*dialerSocket, err
 	case "udp":
 		c, err := lc.ListenPacket(ctx, "udp", addr)
 		if err != nil {
-			return nil, fmt.Errorf("sip: dialer listen udp %s: %w", addr, err)
+			return nil, listenError(ErrBadDialerConfig, "sip: dialer listen udp "+addr, err)
 		}
 		s.udp, local = c, c.LocalAddr()
 	case "tcp":
 		l, err := lc.Listen(ctx, "tcp", addr)
 		if err != nil {
-			return nil, fmt.Errorf("sip: dialer listen tcp %s: %w", addr, err)
+			return nil, listenError(ErrBadDialerConfig, "sip: dialer listen tcp "+addr, err)
 		}
 		s.tcp, local = l, l.Addr()
 	default:
@@ -51,6 +51,17 @@ func listenDialer(ctx context.Context, network, addr string) (*dialerSocket, err
 	}
 	s.addr = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	return s, nil
+}
+
+// listenError wraps a listen failure; a malformed address or an
+// unresolvable host or port is bad configuration and also wraps cfgErr.
+func listenError(cfgErr error, what string, err error) error {
+	var addrErr *net.AddrError
+	var dnsErr *net.DNSError
+	if errors.As(err, &addrErr) || errors.As(err, &dnsErr) {
+		return fmt.Errorf("%w: %s: %w", cfgErr, what, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // serve runs sipgo's read loop on the socket until Close.

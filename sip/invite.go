@@ -65,7 +65,13 @@ func (st *state) admit(req *sipgosip.Request, src netip.AddrPort) (admission, *s
 // Then the call caps apply, and the call is bridged.
 func (st *state) handleInvite(req *sipgosip.Request, tx sipgosip.ServerTransaction) {
 	src := sourceOf(req)
-	adm, ok := st.passed.admission(req)
+	adm, ok, handled := st.passed.admission(req)
+	if handled {
+		// A late retransmission or a replay of an INVITE already
+		// handled: 482, as RFC 3261 §8.2.2.2 answers a merged request.
+		_ = tx.Respond(st.response(req, 482, "Loop Detected"))
+		return
+	}
 	if !ok {
 		var res *sipgosip.Response
 		if adm, res = st.admit(req, src); res != nil {
@@ -102,7 +108,8 @@ func (st *state) classify(req *sipgosip.Request, src netip.AddrPort) (caller, *s
 	switch {
 	case anon.IsAnonymous(fromURI):
 		return caller{class: anon.Anonymous, identity: fromURI, fromURI: fromURI}, nil
-	case strings.EqualFold(from.Host, st.domain) && st.authSrv != nil:
+	// "example.com." is the same name as "example.com": both are in-domain.
+	case strings.EqualFold(strings.TrimSuffix(from.Host, "."), st.domain) && st.authSrv != nil:
 		user, res, _ := st.authenticate(context.Background(), req, req.Recipient.String(), src,
 			"Proxy-Authorization", "Proxy-Authenticate", 407, "Proxy Authentication Required")
 		if res != nil {

@@ -16,6 +16,7 @@ const passGrace = 32 * time.Second
 type passEntry struct {
 	branch  string
 	adm     admission
+	taken   bool      // adm was handed to the INVITE's handler
 	live    bool      // a handler is bridging it
 	expires time.Time // when !live, forget it after this
 }
@@ -48,14 +49,23 @@ func (p *passSet) has(callID string) bool {
 
 // admission returns the admission of exactly this INVITE (same Call-ID and
 // top Via branch), so a later INVITE reusing the Call-ID is checked anew.
-func (p *passSet) admission(req *sipgosip.Request) (admission, bool) {
+// It hands the admission out once; handled reports a copy of an INVITE
+// whose admission was already handed out. Such a copy is a new server
+// transaction for sipgo when it arrives after the first one ended (sipgo
+// ends it on BYE) or names another Via sent-by (a replay); it must start
+// no second call, nor inherit the first one's credentials.
+func (p *passSet) admission(req *sipgosip.Request) (adm admission, ok, handled bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	e, ok := p.entries[req.CallID().Value()]
-	if !ok || e.branch != topBranch(req) {
-		return admission{}, false
+	e, found := p.entries[req.CallID().Value()]
+	if !found || e.branch != topBranch(req) {
+		return admission{}, false, false
 	}
-	return e.adm, true
+	if e.taken {
+		return admission{}, false, true
+	}
+	e.taken = true
+	return e.adm, true, false
 }
 
 func (p *passSet) setLive(callID string, live bool) {

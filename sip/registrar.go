@@ -131,6 +131,9 @@ func (st *state) registerCore(ctx context.Context, r *regRequest, src netip.Addr
 	if res.code != 0 {
 		return res
 	}
+	if st.outOfOrder(ctx, aor, r, add, remove, removeAll) {
+		return regResult{code: 400, reason: "Invalid CSeq Number"}
+	}
 	bindings, err := st.locations.Update(ctx, aor, st.now(), add, remove, removeAll, st.reg.MaxBindings)
 	if errors.Is(err, ErrTooManyBindings) {
 		return regResult{code: 403, reason: "Too Many Bindings"}

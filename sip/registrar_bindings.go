@@ -41,6 +41,27 @@ func (st *state) retransmittedRegister(ctx context.Context, r *regRequest) (res 
 	return regResult{code: 200, reason: "OK", bindings: bs, now: now}, true
 }
 
+// outOfOrder applies RFC 3261 §10.3 steps 6 and 7: a REGISTER that would
+// change a binding last refreshed with the same Call-ID and a CSeq at
+// least as high arrived out of order (delayed on the way) and must fail
+// rather than undo the newer request. A lookup error lets the update go
+// on; the store reports its own failure.
+func (st *state) outOfOrder(ctx context.Context, aor string, r *regRequest, add []Binding, remove []string, removeAll bool) bool {
+	bs, err := st.locations.Lookup(ctx, aor, st.now())
+	if err != nil {
+		return false
+	}
+	for _, b := range bs {
+		if b.CallID != r.callID || b.CSeq < r.cseq {
+			continue
+		}
+		if removeAll || containsFold(remove, b.Contact) || indexBinding(add, b.Contact) >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // parseContacts turns the Contact and Expires headers into store changes.
 func (st *state) parseContacts(r *regRequest, src netip.AddrPort) (add []Binding, remove []string, removeAll bool, res regResult) {
 	bad := func(reason string) ([]Binding, []string, bool, regResult) {

@@ -149,6 +149,10 @@ type state struct {
 	// ownAddrs are this server's and its dialer's socket addresses.
 	ownAddrs []netip.AddrPort
 	dlgUA    *sipgo.DialogUA
+	// dlgUATCP answers calls that came over TCP when UDP is served too:
+	// its Contact names the TCP socket, so the caller's ACK and BYE come
+	// back over TCP, where the call is known.
+	dlgUATCP *sipgo.DialogUA
 	ctx      context.Context // cancelled when Serve stops
 	wg       sync.WaitGroup
 }
@@ -165,7 +169,7 @@ func (s *Server) Run(ctx context.Context) error {
 	var err error
 	if udpAddr != "" {
 		if pc, err = net.ListenPacket("udp", udpAddr); err != nil {
-			return fmt.Errorf("sip: listen udp: %w", err)
+			return listenError(ErrConfig, "sip: listen udp", err)
 		}
 		// Absorb bursts (and scheduler stalls on busy hosts) instead of
 		// dropping datagrams; the kernel caps it at net.core.rmem_max.
@@ -176,7 +180,7 @@ func (s *Server) Run(ctx context.Context) error {
 			if pc != nil {
 				pc.Close()
 			}
-			return fmt.Errorf("sip: listen tcp: %w", err)
+			return listenError(ErrConfig, "sip: listen tcp", err)
 		}
 	}
 	return s.Serve(ctx, pc, ln)
@@ -347,6 +351,10 @@ func (s *Server) newState(pc net.PacketConn, ln net.Listener) (*state, error) {
 		st.ownAddrs = append(st.ownAddrs, st.dialer.Addr())
 	}
 	st.dlgUA = &sipgo.DialogUA{Client: client, ContactHDR: contactHeader(pc, ln)}
+	st.dlgUATCP = st.dlgUA
+	if pc != nil && ln != nil {
+		st.dlgUATCP = &sipgo.DialogUA{Client: client, ContactHDR: contactHeader(nil, ln)}
+	}
 	st.routes(srv)
 	return st, nil
 }

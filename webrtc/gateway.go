@@ -30,9 +30,9 @@ type Gateway struct {
 	dialer sipDialer
 	se     pionwebrtc.SettingEngine
 	adm    *admission
-	// With Config.ICELite: the DTLS identity shared by every call (the
+	// With Config.ICELite: the DTLS identity shared by new calls (the
 	// page pins it by the answer's fingerprint) and the bound address.
-	liteCert *litemedia.Certificate
+	liteCert *liteCertificate
 	liteAddr netip.Addr
 	liteMux  *litemedia.Mux // Config.ICELiteShared; closed once Close saw every call end
 	// Config.RTPShared: the shared SIP-side socket (closed after liteMux)
@@ -76,7 +76,8 @@ func newGateway(cfg Config, d sipDialer) (*Gateway, error) {
 			g.closeSIPShared()
 			return nil, err
 		}
-		if g.liteCert, err = litemedia.GenerateCertificate(); err != nil {
+		g.liteCert = &liteCertificate{now: cfg.Now}
+		if _, err := g.liteCert.get(); err != nil {
 			g.closeSIPShared()
 			return nil, err
 		}

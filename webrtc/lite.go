@@ -100,10 +100,14 @@ func (l *liteMedia) close() {
 // The page's RTP is relayed to SIP inline on the transport's reader
 // goroutine; nothing runs until c.lite.start.
 func (g *Gateway) answerLite(c *call, offer string, codecPT uint8) (string, error) {
+	cert, err := g.liteCert.get()
+	if err != nil {
+		return "", err
+	}
 	t, err := litemedia.New(offer, litemedia.Config{
 		Addr:        g.liteAddr,
 		Mux:         g.liteMux,
-		Certificate: g.liteCert,
+		Certificate: cert,
 		OnRTP:       func(pkt []byte) { _ = c.relay.fromPageVia(pkt, g.sipBatch) },
 		Now:         g.cfg.Now,
 		Logger:      c.log,

@@ -67,7 +67,7 @@ func TestICELiteConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer g.Close(t.Context())
-	if g.liteCert == nil || g.liteAddr.String() != "127.0.0.1" {
+	if g.liteCert.cur == nil || g.liteAddr.String() != "127.0.0.1" {
 		t.Fatalf("lite cert %v addr %v", g.liteCert, g.liteAddr)
 	}
 	// ICELiteShared binds one socket, on the one port asked for.

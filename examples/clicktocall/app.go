@@ -42,11 +42,13 @@ type app struct {
 }
 
 // newApp builds and binds everything; Serve starts answering.
-func newApp(ctx context.Context, cfg config) (a *app, err error) {
+func newApp(ctx context.Context, cfg config) (_ *app, err error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	a = &app{cfg: cfg, log: cfg.Logger}
+	// a is not the named result: "return nil, err" must not change the
+	// app the cleanup below and the demo goroutine see.
+	a := &app{cfg: cfg, log: cfg.Logger}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -136,6 +138,12 @@ func newApp(ctx context.Context, cfg config) (a *app, err error) {
 		Proxy: proxy, RTPAddr: rtpAddr,
 		Limits: webrtc.Limits{MaxDuration: cfg.MaxDuration},
 		Logger: a.log.With("component", "webrtc"),
+		// The lite engines answer from one host address and port per
+		// call (lite) or for the whole gateway (lite-shared).
+		ICELite: cfg.Media == "lite" || cfg.Media == "lite-shared", ICELiteShared: cfg.Media == "lite-shared",
+	}
+	if cfg.ICEIP != "" {
+		gwCfg.ICEHostIPs = []string{cfg.ICEIP}
 	}
 	if cfg.Hooks != "" {
 		if err := checkHookURL(cfg.Hooks); err != nil {

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"io/fs"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/webdial/webdial/webrtc"
 )
 
 // startApp runs the program's server on free loopback ports.
@@ -94,6 +97,31 @@ func TestDefaultConfig(t *testing.T) {
 	}
 	if _, err := parseConfig([]string{"-demo=false"}, func(string) string { return "" }, io.Discard); err == nil {
 		t.Fatal("-demo=false without a destination was accepted")
+	}
+	if cfg, err := parseConfig([]string{"-media", "lite-shared", "-ice-ip", "127.0.0.1"}, func(string) string { return "" }, io.Discard); err != nil || cfg.Media != "lite-shared" || cfg.ICEIP != "127.0.0.1" {
+		t.Fatalf("-media lite-shared -ice-ip: %+v, %v", cfg, err)
+	}
+	for _, args := range [][]string{{"-media", "fast"}, {"-ice-ip", "127.0.0.1"}} {
+		if _, err := parseConfig(args, func(string) string { return "" }, io.Discard); err == nil {
+			t.Errorf("%q was accepted", args)
+		}
+	}
+}
+
+// TestLiteMediaRefusesRemoteICEIP checks that the lite engines refuse an
+// address they cannot bind (a NAT's public address) when the app starts,
+// not on the first call.
+func TestLiteMediaRefusesRemoteICEIP(t *testing.T) {
+	cfg := config{Listen: "127.0.0.1:0", SIPListen: "127.0.0.1:0", DemoListen: "127.0.0.1:0", RTPAddr: "127.0.0.1",
+		Demo: true, Destination: demoDestination, MaxDuration: time.Minute, Logger: testLogger(t),
+		Media: "lite", ICEIP: "192.0.2.7"}
+	a, err := newApp(t.Context(), cfg)
+	if err == nil {
+		a.close()
+		t.Fatal("newApp accepted -ice-ip 192.0.2.7 (TEST-NET-1, not local) with -media lite")
+	}
+	if !errors.Is(err, webrtc.ErrConfig) {
+		t.Fatalf("newApp: %v, want webrtc.ErrConfig", err)
 	}
 }
 

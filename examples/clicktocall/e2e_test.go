@@ -26,6 +26,20 @@ func TestBrowserCallEndToEnd(t *testing.T) {
 	browserCall(t, chromium, a, "clicktocall-in-call.png", false)
 }
 
+// TestBrowserCallEndToEndLite is the same call with the gateway's ICE-lite
+// engines: Chromium, a full ICE agent, must find the gateway's one host
+// candidate, pass its fingerprint check and carry SRTP and the data
+// channel, both with a socket per call and with one for all calls.
+func TestBrowserCallEndToEndLite(t *testing.T) {
+	chromium := testpeer.Lookup(t, "chromium")
+	for _, media := range []string{"lite", "lite-shared"} {
+		t.Run(media, func(t *testing.T) {
+			a := startApp(t, config{Demo: true, Destination: demoDestination, Media: media})
+			browserCall(t, chromium, a, "clicktocall-in-call-"+media+".png", false)
+		})
+	}
+}
+
 // browserCall loads a's page in a fresh headless Chromium and makes one
 // call to a's demo destination, checking every step. The page hangs up,
 // or with remoteHangup the destination does (it is closed).

@@ -76,6 +76,8 @@ type config struct {
 	SIPPassword string        // server-held SIP password (never sent to the page)
 	RTPAddr     string        // local address of the SIP-side RTP sockets
 	Hooks       string        // base URL of a REST hook backend (resthook)
+	Media       string        // page-side media engine: "pion" (or ""), "lite" or "lite-shared"
+	ICEIP       string        // lite engines: the address pages reach; empty: 127.0.0.1
 	MaxDuration time.Duration // longest call
 	LogLevel    slog.Level
 	Logger      *slog.Logger
@@ -102,6 +104,8 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		sipPassword = exampleflag.Secret(fs, getenv, "sip-password", "WEBDIAL_SIP_PASSWORD", "SIP password for -sip-user")
 		rtpAddr     = exampleflag.String(fs, getenv, "rtp-addr", "WEBDIAL_RTP_ADDR", "127.0.0.1", "local IP of the SIP-side RTP sockets (the c= address offered to the SIP side)")
 		hooks       = exampleflag.String(fs, getenv, "hooks", "WEBDIAL_HOOKS", "", "base URL of a REST hook backend that decides each call, e.g. http://127.0.0.1:8090 (see examples/resthook)")
+		media       = exampleflag.String(fs, getenv, "media", "WEBDIAL_MEDIA", "pion", "page-side media engine: pion (a pion PeerConnection per call), lite (webdial's ICE-lite engine, less CPU per packet; the page must reach -ice-ip) or lite-shared (lite, every call on one UDP port)")
+		iceIP       = exampleflag.String(fs, getenv, "ice-ip", "WEBDIAL_ICE_IP", "", "with -media lite or lite-shared: the one local IP pages reach the gateway at (default 127.0.0.1)")
 		verbose     = fs.Bool("v", false, "debug logging")
 	)
 	maxDuration, err := exampleflag.Duration(fs, getenv, "max-duration", "WEBDIAL_MAX_DURATION", 10*time.Minute, "longest call")
@@ -118,7 +122,15 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (conf
 		Listen: *listen, Origins: exampleflag.List(*origins), Demo: *demo, DemoListen: *demoListen,
 		Destination: *destination, SIPDomains: exampleflag.List(*domains), SIPProxy: *proxy,
 		SIPListen: *sipListen, SIPUser: *sipUser, SIPPassword: *sipPassword, RTPAddr: *rtpAddr,
-		Hooks: *hooks, MaxDuration: *maxDuration, LogLevel: slog.LevelInfo,
+		Hooks: *hooks, Media: *media, ICEIP: *iceIP, MaxDuration: *maxDuration, LogLevel: slog.LevelInfo,
+	}
+	switch c.Media {
+	case "pion", "lite", "lite-shared":
+	default:
+		return config{}, fmt.Errorf("-media %q: want pion, lite or lite-shared", c.Media)
+	}
+	if c.ICEIP != "" && c.Media == "pion" {
+		return config{}, errors.New("-ice-ip needs -media lite or lite-shared")
 	}
 	if *verbose {
 		c.LogLevel = slog.LevelDebug

@@ -24,12 +24,23 @@ import (
 type Certificate struct {
 	tls         tls.Certificate
 	fingerprint string // sha-256, upper-case hex pairs joined by ':'
+	notAfter    time.Time
 }
 
+// CertificateLifetime is how long a generated certificate is valid.
+// Browsers refuse DTLS certificates valid for more than a year; a short
+// life bounds what a stolen key is worth, provided the user of the
+// certificate replaces it in time (peers pin the fingerprint and do not
+// check the dates).
+const CertificateLifetime = 30 * 24 * time.Hour
+
 // GenerateCertificate makes a self-signed ECDSA P-256 certificate valid
-// for 30 days (browsers refuse DTLS certificates older than a year; a
-// short life bounds what a stolen key is worth).
-func GenerateCertificate() (*Certificate, error) {
+// from now for CertificateLifetime.
+func GenerateCertificate() (*Certificate, error) { return GenerateCertificateAt(time.Now()) }
+
+// GenerateCertificateAt is GenerateCertificate with the clock read by the
+// caller.
+func GenerateCertificateAt(now time.Time) (*Certificate, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("litemedia: certificate key: %w", err)
@@ -38,12 +49,11 @@ func GenerateCertificate() (*Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("litemedia: certificate serial: %w", err)
 	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: "webdial"},
 		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(30 * 24 * time.Hour),
+		NotAfter:     now.Add(CertificateLifetime),
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
@@ -53,11 +63,15 @@ func GenerateCertificate() (*Certificate, error) {
 	return &Certificate{
 		tls:         tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key},
 		fingerprint: formatFingerprint(sum[:]),
+		notAfter:    tmpl.NotAfter,
 	}, nil
 }
 
 // Fingerprint is the a=fingerprint value (without "sha-256 ").
 func (c *Certificate) Fingerprint() string { return c.fingerprint }
+
+// NotAfter is the end of the certificate's validity.
+func (c *Certificate) NotAfter() time.Time { return c.notAfter }
 
 func formatFingerprint(sum []byte) string {
 	h := strings.ToUpper(hex.EncodeToString(sum))
