@@ -185,7 +185,7 @@ func (g *Gateway) admit(ctx context.Context, r *http.Request, origin, client str
 	if err != nil {
 		return nil, "", err
 	}
-	rl, err := newRelay(g.cfg.RTPAddr, g.cfg.RTPPortMin, g.cfg.RTPPortMax, g.cfg.Now)
+	rl, err := newRelay(g.cfg.RTPAddr, g.cfg.RTPPortMin, g.cfg.RTPPortMax, g.cfg.Now, g.sipShared)
 	if err != nil {
 		return nil, "", err
 	}
@@ -194,6 +194,7 @@ func (g *Gateway) admit(ctx context.Context, r *http.Request, origin, client str
 	c := &call{g: g, id: id, origin: origin, client: client, relay: rl, finished: make(chan struct{}),
 		dcOpen: make(chan struct{}), pcGone: make(chan struct{}),
 		log: g.cfg.Logger.With("call", id)}
+	rl.log = c.log
 	c.ctx, c.cancel = context.WithCancel(g.ctx)
 	var answer string
 	if g.cfg.ICELite {

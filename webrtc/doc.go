@@ -73,6 +73,10 @@
 // address, no NAT mapping) and are considered gone after PeerTimeout
 // without a consent check or RTP from them. Config.ICELiteShared puts
 // every call on one socket and port, read in batches by one goroutine.
+// Config.RTPShared does the same on the SIP side: one RTP socket for
+// every call, read in batches and demultiplexed by the SIP SDP's media
+// address (no latching there); with ICELiteShared too, the packets of one
+// batch leave towards the other leg in one sendmmsg.
 //
 // # Lifetimes
 //

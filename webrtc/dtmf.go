@@ -146,7 +146,7 @@ func (r *relay) writeEvent(pkt []byte, ev byte, marker, end bool, ts uint32, dur
 	binary.BigEndian.PutUint16(pkt[2:], r.sipSeq)
 	binary.BigEndian.PutUint32(pkt[8:], r.sipSSRC)
 	r.sipSeq++
-	if _, err := r.conn.WriteToUDPAddrPort(pkt[:16], t.remote); err != nil {
+	if _, err := t.conn.WriteToUDPAddrPort(pkt[:16], t.remote); err != nil {
 		return false
 	}
 	r.dtmfSent.Add(1)

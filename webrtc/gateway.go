@@ -35,6 +35,10 @@ type Gateway struct {
 	liteCert *liteCertificate
 	liteAddr netip.Addr
 	liteMux  *litemedia.Mux // Config.ICELiteShared; closed once Close saw every call end
+	// Config.RTPShared: the shared SIP-side socket (closed after liteMux)
+	// and, with ICELiteShared too, the batch liteMux's reader fills.
+	sipShared *sipShared
+	sipBatch  *sipBatchOut
 
 	ctx    context.Context // parent of every call; cancelled by Close
 	cancel context.CancelFunc
@@ -62,19 +66,34 @@ func newGateway(cfg Config, d sipDialer) (*Gateway, error) {
 		return nil, err
 	}
 	g := &Gateway{cfg: cfg, dialer: d, se: se, adm: newAdmission(cfg.Limits), calls: map[string]*call{}}
+	if cfg.RTPShared {
+		if err := g.openSIPShared(); err != nil {
+			return nil, err
+		}
+	}
 	if cfg.ICELite {
 		if g.liteAddr, err = liteHostAddr(&cfg); err != nil {
+			g.closeSIPShared()
 			return nil, err
 		}
 		g.liteCert = &liteCertificate{now: cfg.Now}
 		if _, err := g.liteCert.get(); err != nil {
+			g.closeSIPShared()
 			return nil, err
 		}
 		if cfg.ICELiteShared {
-			if g.liteMux, err = newLiteMux(&cfg, g.liteAddr); err != nil {
+			if g.liteMux, err = newLiteMux(&cfg, g.liteAddr, g.sipBatch); err != nil {
+				g.closeSIPShared()
 				return nil, err
 			}
 		}
+	}
+	if err := g.startSIPShared(); err != nil {
+		g.closeSIPShared()
+		if g.liteMux != nil {
+			_ = g.liteMux.Close()
+		}
+		return nil, err
 	}
 
 	g.ctx, g.cancel = context.WithCancel(context.Background())
@@ -223,6 +242,7 @@ func (g *Gateway) Close(ctx context.Context) error {
 		if g.liteMux != nil {
 			_ = g.liteMux.Close() // no call uses it any more, none can start
 		}
+		g.closeSIPShared()
 		close(allDone)
 	}()
 	select {

@@ -203,13 +203,16 @@ type engine struct {
 	name   string
 	lite   bool // Config.ICELite
 	shared bool // Config.ICELiteShared
+	sip    bool // Config.RTPShared
 }
 
 // forEachEngine runs test as a subtest per engine: "pion" (the
 // PeerConnection), "lite" (Config.ICELite) and "liteshared" (with
-// Config.ICELiteShared).
+// Config.ICELiteShared), and "pion+rtpshared" and "liteshared+rtpshared"
+// with Config.RTPShared.
 func forEachEngine(t *testing.T, test func(t *testing.T, e engine)) {
-	for _, e := range []engine{{name: "pion"}, {name: "lite", lite: true}, {name: "liteshared", lite: true, shared: true}} {
+	for _, e := range []engine{{name: "pion"}, {name: "lite", lite: true}, {name: "liteshared", lite: true, shared: true},
+		{name: "pion+rtpshared", sip: true}, {name: "liteshared+rtpshared", lite: true, shared: true, sip: true}} {
 		t.Run(e.name, func(t *testing.T) { test(t, e) })
 	}
 }
@@ -218,7 +221,7 @@ func forEachEngine(t *testing.T, test func(t *testing.T, e engine)) {
 // mutate (which may be nil).
 func (e engine) with(mutate func(*Config)) func(*Config) {
 	return func(c *Config) {
-		c.ICELite, c.ICELiteShared = e.lite, e.shared
+		c.ICELite, c.ICELiteShared, c.RTPShared = e.lite, e.shared, e.sip
 		if mutate != nil {
 			mutate(c)
 		}

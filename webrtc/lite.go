@@ -50,8 +50,14 @@ func liteHostAddr(cfg *Config) (netip.Addr, error) {
 }
 
 // newLiteMux binds the gateway's shared ICE-lite socket (ICELiteShared).
-func newLiteMux(cfg *Config, addr netip.Addr) (*litemedia.Mux, error) {
-	m, err := litemedia.NewMux(litemedia.MuxConfig{Addr: netip.AddrPortFrom(addr, cfg.ICEPortMin), Logger: cfg.Logger})
+// With batch set (Config.RTPShared), page RTP towards SIP is queued on
+// batch by the Mux's reader and sent after each of its batches.
+func newLiteMux(cfg *Config, addr netip.Addr, batch *sipBatchOut) (*litemedia.Mux, error) {
+	mc := litemedia.MuxConfig{Addr: netip.AddrPortFrom(addr, cfg.ICEPortMin), Logger: cfg.Logger}
+	if batch != nil {
+		mc.AfterBatch = batch.flush // the Mux's reader queued its batch's RTP towards SIP
+	}
+	m, err := litemedia.NewMux(mc)
 	if err != nil {
 		return nil, fmt.Errorf("%w: ICELiteShared: %w", ErrConfig, err)
 	}
@@ -102,7 +108,7 @@ func (g *Gateway) answerLite(c *call, offer string, codecPT uint8) (string, erro
 		Addr:        g.liteAddr,
 		Mux:         g.liteMux,
 		Certificate: cert,
-		OnRTP:       func(pkt []byte) { _ = c.relay.fromPage(pkt) },
+		OnRTP:       func(pkt []byte) { _ = c.relay.fromPageVia(pkt, g.sipBatch) },
 		Now:         g.cfg.Now,
 		Logger:      c.log,
 	})

@@ -3,6 +3,7 @@ package webrtc
 import (
 	"encoding/binary"
 	"errors"
+	"log/slog"
 	"net"
 	"net/netip"
 	"sync"
@@ -23,9 +24,11 @@ const relayMTU = 1500
 type sipTarget struct {
 	remote  netip.AddrPort
 	latched bool
-	eventPT uint8      // SIP telephone-event PT, ptNone if refused
-	toSIP   [128]uint8 // page PT -> SIP PT (ptNone: drop)
-	toPage  [128]uint8 // SIP PT -> page PT (ptNone: drop)
+	conn    *net.UDPConn // sends to remote: the call's own socket or the shared one
+	shared  bool         // conn is the gateway's shared socket (Config.RTPShared)
+	eventPT uint8        // SIP telephone-event PT, ptNone if refused
+	toSIP   [128]uint8   // page PT -> SIP PT (ptNone: drop)
+	toPage  [128]uint8   // SIP PT -> page PT (ptNone: drop)
 }
 
 // pageOut is the sender towards the page: pion's bound track writer, or
@@ -41,9 +44,26 @@ type pageOut struct {
 // runs inline in one goroutine with one reused buffer: no channel between
 // legs, no per-packet allocation on the relay's side.
 type relay struct {
-	conn *net.UDPConn // SIP-side RTP
-	rtcp *net.UDPConn // SIP-side RTCP: bound so it is absorbed, never read
+	conn *net.UDPConn // the call's own SIP-side RTP socket; nil while on the shared one
+	rtcp *net.UDPConn // its RTCP: bound so it is absorbed, never read
 	now  func() time.Time
+	log  *slog.Logger
+
+	// shared is the gateway's shared SIP-side socket (Config.RTPShared)
+	// that the call's offer advertised, nil without RTPShared. The call
+	// binds its own pair (fellBack) only if its SIP side's media address
+	// is already registered there by another call.
+	shared           *sipShared
+	addr             netip.Addr // where a fallback pair is bound
+	portMin, portMax uint16
+	modeMu           sync.Mutex     // guards the fields below and starting the reader
+	sharedAt         netip.AddrPort // the route registered on shared, if valid
+	fellBack         bool
+	closed           bool
+	// rxMu serialises fromSIP between the shared socket's reader and the
+	// call's own reader after a fallback (only one of them should be
+	// live, but the switch is not synchronous with a batch in flight).
+	rxMu sync.Mutex
 	// latchAny latches onto any source address, not only the SDP's.
 	latchAny bool
 
@@ -84,20 +104,30 @@ type relay struct {
 	toSIP, toPage, dropped, dtmfSent atomic.Uint64
 }
 
-// newRelay binds an even RTP port and the RTCP port after it on addr.
-func newRelay(addr netip.Addr, portMin, portMax uint16, now func() time.Time) (*relay, error) {
-	r := &relay{now: now, pageCodecPT: ptNone, pageEventPT: ptNone, sipCodecPT: ptPCMU, done: make(chan struct{})}
-	var err error
-	r.conn, r.rtcp, err = bindRTPPair(addr, portMin, portMax)
-	if err != nil {
-		return nil, err
+// newRelay binds an even RTP port and the RTCP port after it on addr, or
+// with shared set uses that socket and binds nothing yet.
+func newRelay(addr netip.Addr, portMin, portMax uint16, now func() time.Time, shared *sipShared) (*relay, error) {
+	r := &relay{now: now, pageCodecPT: ptNone, pageEventPT: ptNone, sipCodecPT: ptPCMU, done: make(chan struct{}),
+		shared: shared, addr: addr, portMin: portMin, portMax: portMax, log: slog.New(slog.DiscardHandler)}
+	if shared == nil {
+		var err error
+		r.conn, r.rtcp, err = bindRTPPair(addr, portMin, portMax)
+		if err != nil {
+			return nil, err
+		}
 	}
 	r.sipSSRC = randUint32()
 	r.sipSeq = uint16(randUint32())
 	return r, nil
 }
 
-func (r *relay) localPort() int { return r.conn.LocalAddr().(*net.UDPAddr).Port }
+// localPort is the RTP port the call's offer advertises.
+func (r *relay) localPort() int {
+	if r.shared != nil {
+		return int(r.shared.port)
+	}
+	return r.conn.LocalAddr().(*net.UDPAddr).Port
+}
 
 // close stops both loops (the page loop ends when pion closes the
 // track) and waits for the DTMF sender.
@@ -110,8 +140,21 @@ func (r *relay) close() {
 	r.closing = true
 	close(r.done)
 	r.dtmfMu.Unlock()
-	_ = r.conn.Close()
-	_ = r.rtcp.Close()
+	r.modeMu.Lock()
+	r.closed = true
+	if r.shared != nil {
+		if r.sharedAt.IsValid() {
+			r.shared.unregister(r.sharedAt, r)
+			r.sharedAt = netip.AddrPort{}
+		}
+		// Nothing more to SIP: the shared socket stays open.
+		r.target.Store(noTarget())
+	}
+	if r.conn != nil {
+		_ = r.conn.Close()
+		_ = r.rtcp.Close()
+	}
+	r.modeMu.Unlock()
 	r.wg.Wait()
 }
 
@@ -130,12 +173,16 @@ func (r *relay) goTrack(track *pionwebrtc.TrackRemote) {
 	}()
 }
 
-// start starts the SIP-side receive loop.
+// start starts the SIP-side receive loop on the call's own socket; on
+// the shared socket the gateway's reader does that.
 func (r *relay) start() {
+	if r.shared != nil {
+		return
+	}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		r.sipToPage()
+		r.sipToPage(r.conn, false)
 	}()
 }
 
@@ -154,6 +201,10 @@ func (r *relay) setSIPMedia(m sipMedia) {
 		t.toSIP[r.pageEventPT] = m.EventPT
 		t.toPage[m.EventPT] = r.pageEventPT
 	}
+	if r.shared != nil && r.setSharedMedia(t, m) {
+		return
+	}
+	t.conn = r.conn
 	if old := r.target.Load(); old != nil && old.remote == m.Remote {
 		t.latched, t.remote = old.latched, old.remote
 	}
@@ -214,7 +265,12 @@ func (r *relay) pageToSIP(track *pionwebrtc.TrackRemote) {
 // buf in place. It runs on the page engine's receive goroutine (pion's
 // track reader, or the lite transport's socket reader); it returns the
 // send error, net.ErrClosed once the relay is closed.
-func (r *relay) fromPage(buf []byte) error {
+func (r *relay) fromPage(buf []byte) error { return r.fromPageVia(buf, nil) }
+
+// fromPageVia is fromPage that, when the call is on the shared socket and
+// batch is set, queues the packet on batch instead of sending it; the
+// caller (the shared ICE-lite socket's reader) flushes after its batch.
+func (r *relay) fromPageVia(buf []byte, batch *sipBatchOut) error {
 	n := len(buf)
 	t := r.target.Load()
 	hl := rtpHeaderLen(buf)
@@ -239,7 +295,14 @@ func (r *relay) fromPage(buf []byte) error {
 	binary.BigEndian.PutUint32(pkt[8:], r.sipSSRC)
 	r.sipSeq++
 	r.sipLastTS, r.sipLastAt, r.sipSent = ts, r.now(), true
-	_, err := r.conn.WriteToUDPAddrPort(pkt, t.remote)
+	var err error
+	if batch != nil && t.shared {
+		if !batch.add(pkt, t.remote) {
+			err = errUnsendable
+		}
+	} else {
+		_, err = t.conn.WriteToUDPAddrPort(pkt, t.remote)
+	}
 	r.sipMu.Unlock()
 	if err == nil {
 		r.toSIP.Add(1)
@@ -247,28 +310,39 @@ func (r *relay) fromPage(buf []byte) error {
 	return err
 }
 
-// sipToPage forwards the SIP side's RTP to the page until the socket is
-// closed.
-func (r *relay) sipToPage() {
+// sipToPage forwards the SIP side's RTP on conn, the call's own socket,
+// to the page until the socket is closed; locked takes rxMu around each
+// packet (after a fallback from the shared socket).
+func (r *relay) sipToPage(conn *net.UDPConn, locked bool) {
 	buf := make([]byte, relayMTU)
 	var hdr rtp.Header
 	for {
-		n, from, err := r.conn.ReadFromUDPAddrPort(buf)
+		n, from, err := conn.ReadFromUDPAddrPort(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
 			continue
 		}
-		r.fromSIP(buf[:n], from, &hdr)
+		if locked {
+			r.rxMu.Lock()
+			r.fromSIP(buf[:n], from, &hdr, nil, false)
+			r.rxMu.Unlock()
+		} else {
+			r.fromSIP(buf[:n], from, &hdr, nil, false)
+		}
 	}
 }
 
 // fromSIP relays one packet from the SIP side to the page. It latches onto
 // the first source that sends after the SIP SDP is known (symmetric RTP)
 // and ignores every other source afterwards. Only one goroutine at a time
-// calls it for a relay (the page-side sequence state is not locked).
-func (r *relay) fromSIP(buf []byte, from netip.AddrPort, hdr *rtp.Header) {
+// calls it for a relay (the page-side sequence state is not locked). With
+// page set, RTP for a page on the shared ICE-lite socket is queued there;
+// the caller flushes. With pinned set (a contested address on the shared
+// socket), a new SSRC is dropped once one is being received: it may be
+// the other call's stream.
+func (r *relay) fromSIP(buf []byte, from netip.AddrPort, hdr *rtp.Header, page *pageBatch, pinned bool) {
 	n := len(buf)
 	t := r.target.Load()
 	hl := rtpHeaderLen(buf)
@@ -310,6 +384,10 @@ func (r *relay) fromSIP(buf []byte, from netip.AddrPort, hdr *rtp.Header) {
 	ts := binary.BigEndian.Uint32(buf[4:])
 	now := r.now()
 	if !r.inStarted || ssrc != r.inSSRC {
+		if pinned && r.inStarted {
+			r.dropped.Add(1)
+			return
+		}
 		// A new SIP-side source (early media then answer, a
 		// re-INVITE): keep the page's timeline continuous.
 		if r.inStarted {
@@ -322,7 +400,13 @@ func (r *relay) fromSIP(buf []byte, from netip.AddrPort, hdr *rtp.Header) {
 	pt := t.toPage[buf[1]&0x7f]
 	r.pageLastTS, r.pageLastAt = ts, now
 	if out.lite != nil {
-		if r.writeLite(out.lite, buf[:n], hl, pt, ts) == nil {
+		var err error
+		if page != nil && out.lite.OnMux() {
+			err = page.write(out.lite, bareRTP(buf[:n], hl, pt, ts))
+		} else {
+			err = r.writeLite(out.lite, buf[:n], hl, pt, ts)
+		}
+		if err == nil {
 			r.toPage.Add(1)
 		}
 		return

@@ -53,7 +53,7 @@ func TestRelaySIPToPage(t *testing.T) {
 	now := time.Unix(1000, 0)
 	var clockMu sync.Mutex
 	clock := func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return now }
-	r, err := newRelay(lo, 0, 0, clock)
+	r, err := newRelay(lo, 0, 0, clock, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

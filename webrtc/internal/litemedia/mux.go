@@ -31,6 +31,10 @@ type MuxConfig struct {
 	ReadBuffer int
 	// Logger gets debug messages. Nil: nothing is logged.
 	Logger *slog.Logger
+	// AfterBatch, if set, runs on the reader goroutine after the calls'
+	// OnRTP saw every datagram of one read (up to muxBatch of them), so
+	// that what they queued can leave in one batch. Nil: nothing runs.
+	AfterBatch func()
 }
 
 // defaultMuxReadBuffer is MuxConfig.ReadBuffer's zero value.
@@ -62,6 +66,7 @@ type MuxStats struct {
 type Mux struct {
 	conn  *net.UDPConn
 	local netip.AddrPort
+	after func() // MuxConfig.AfterBatch
 	log   *slog.Logger
 	batch *batchReader
 	req   stun.Message // reader goroutine only
@@ -96,7 +101,7 @@ func NewMux(cfg MuxConfig) (*Mux, error) {
 		return nil, fmt.Errorf("litemedia: listen: %w", err)
 	}
 	m := &Mux{
-		conn: conn, log: cfg.Logger, batch: b,
+		conn: conn, log: cfg.Logger, batch: b, after: cfg.AfterBatch,
 		local:   netip.AddrPortFrom(addr.Addr(), conn.LocalAddr().(*net.UDPAddr).AddrPort().Port()),
 		byUfrag: map[string]*Transport{}, byAddr: map[netip.AddrPort]*Transport{},
 	}
@@ -107,6 +112,10 @@ func NewMux(cfg MuxConfig) (*Mux, error) {
 	go m.readLoop()
 	return m, nil
 }
+
+// UDPConn is the shared socket, for sending what Transport.SealRTP
+// sealed (in batches); only the Mux reads it.
+func (m *Mux) UDPConn() *net.UDPConn { return m.conn }
 
 // LocalAddr is the shared socket's address, every call's host candidate.
 func (m *Mux) LocalAddr() netip.AddrPort { return m.local }
@@ -199,6 +208,9 @@ func (m *Mux) readLoop() {
 				continue
 			}
 			m.dispatch(pkt, from)
+		}
+		if m.after != nil {
+			m.after()
 		}
 	}
 }

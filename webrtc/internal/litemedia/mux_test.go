@@ -92,7 +92,20 @@ func (c *muxCall) exchange(ctx context.Context, t *testing.T, round, k int) {
 	haveBack := len(c.page.waitReceived(ctx, t, 0))
 	hdr := []byte{0x80, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 9}
 	for i := range k {
-		if err := c.tr.WriteRTP(append(hdr[:12:12], taggedPayload(c.tag, i)...)); err != nil {
+		pkt := append(hdr[:12:12], taggedPayload(c.tag, i)...)
+		if i%2 == 0 {
+			if err := c.tr.WriteRTP(pkt); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		// Every other packet sealed, then sent by the caller (the
+		// gateway's batched path).
+		out, to, err := c.tr.SealRTP(nil, pkt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.tr.mux.UDPConn().WriteToUDPAddrPort(out, to); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -300,30 +300,11 @@ func (t *Transport) onSRTP(pkt []byte) {
 // SIP side's numbers repeat when its source restarts, re-INVITEs or
 // retransmits, so they cannot be trusted for that.
 func (t *Transport) WriteRTP(pkt []byte) error {
-	if len(pkt) < 12 || pkt[0]>>6 != 2 {
-		return ErrBadPacket
-	}
 	t.txMu.Lock()
 	defer t.txMu.Unlock()
-	select {
-	case <-t.closed:
-		return ErrClosed
-	default:
-	}
-	if t.tx == nil {
-		return ErrNotConnected
-	}
-	to, ok := t.Remote()
-	if !ok {
-		return ErrNotConnected
-	}
-	t.txPlain = append(t.txPlain[:0], pkt...)
-	t.txSeq++
-	binary.BigEndian.PutUint16(t.txPlain[2:], t.txSeq)
-	binary.BigEndian.PutUint32(t.txPlain[8:], t.ssrc)
-	out, err := t.tx.EncryptRTP(t.txBuf, t.txPlain, &t.txHdr)
+	out, to, err := t.seal(t.txBuf, pkt)
 	if err != nil {
-		return fmt.Errorf("litemedia: encrypt: %w", err)
+		return err
 	}
 	t.txBuf = out[:cap(out)]
 	if _, err := t.conn.WriteToUDPAddrPort(out, to); err != nil {
@@ -332,6 +313,53 @@ func (t *Transport) WriteRTP(pkt []byte) error {
 	t.packetsOut.Add(1)
 	return nil
 }
+
+// SealRTP is WriteRTP without the send: it encrypts pkt as WriteRTP
+// would into dst (reused if its capacity is enough) and returns the SRTP
+// packet and the page's address, for the caller to send on the socket the
+// transport uses (Mux.UDPConn with a shared socket), e.g. in a sendmmsg
+// batch. Packets must leave in the order they were sealed. It counts the
+// packet as sent.
+func (t *Transport) SealRTP(dst, pkt []byte) ([]byte, netip.AddrPort, error) {
+	t.txMu.Lock()
+	defer t.txMu.Unlock()
+	out, to, err := t.seal(dst, pkt)
+	if err == nil {
+		t.packetsOut.Add(1)
+	}
+	return out, to, err
+}
+
+// seal encrypts pkt into dst under txMu.
+func (t *Transport) seal(dst, pkt []byte) ([]byte, netip.AddrPort, error) {
+	if len(pkt) < 12 || pkt[0]>>6 != 2 {
+		return nil, netip.AddrPort{}, ErrBadPacket
+	}
+	select {
+	case <-t.closed:
+		return nil, netip.AddrPort{}, ErrClosed
+	default:
+	}
+	if t.tx == nil {
+		return nil, netip.AddrPort{}, ErrNotConnected
+	}
+	to, ok := t.Remote()
+	if !ok {
+		return nil, netip.AddrPort{}, ErrNotConnected
+	}
+	t.txPlain = append(t.txPlain[:0], pkt...)
+	t.txSeq++
+	binary.BigEndian.PutUint16(t.txPlain[2:], t.txSeq)
+	binary.BigEndian.PutUint32(t.txPlain[8:], t.ssrc)
+	out, err := t.tx.EncryptRTP(dst, t.txPlain, &t.txHdr)
+	if err != nil {
+		return nil, netip.AddrPort{}, fmt.Errorf("litemedia: encrypt: %w", err)
+	}
+	return out, to, nil
+}
+
+// OnMux reports whether the transport uses a shared socket (Config.Mux).
+func (t *Transport) OnMux() bool { return t.mux != nil }
 
 // Close stops the transport: DTLS close_notify to the page (if connected),
 // the socket closed, every goroutine ended before it returns. With a

@@ -76,7 +76,7 @@ func cpuNow() time.Duration {
 
 func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	res := Result{Calls: n}
-	echo, err := sipecho.Listen(sipecho.Options{SharedMedia: leanDriver})
+	echo, err := sipecho.Listen(sipecho.Options{SharedMedia: leanDriver && !rtpShared, EpollMedia: leanDriver && rtpShared})
 	if err != nil {
 		return res, err
 	}

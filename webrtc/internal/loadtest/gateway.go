@@ -24,7 +24,7 @@ import (
 
 const origin = "https://load.example.com"
 
-func runGateway(proxy, keyHex string, iceLite, iceLiteShared bool) error {
+func runGateway(proxy, keyHex string, iceLite, iceLiteShared, rtpShared bool) error {
 	key, err := hex.DecodeString(keyHex)
 	if err != nil {
 		return err
@@ -50,7 +50,7 @@ func runGateway(proxy, keyHex string, iceLite, iceLiteShared bool) error {
 		Proxy:   proxy,
 		Limits:  webrtc.Limits{MaxCalls: 5000, MaxCallsPerOrigin: 5000, MaxCallsPerClient: 5000},
 		Logger:  quiet,
-		ICELite: iceLite, ICELiteShared: iceLiteShared,
+		ICELite: iceLite, ICELiteShared: iceLiteShared, RTPShared: rtpShared,
 	})
 	if err != nil {
 		return err

@@ -38,10 +38,11 @@ func main() {
 	flag.IntVar(&gatewayProcs, "gateway-procs", 0, "GOMAXPROCS of the gateway process (0: Go's default)")
 	flag.BoolVar(&iceLite, "ice-lite", false, "the gateway answers with its ICE-lite engine (webrtc.Config.ICELite) instead of a pion PeerConnection")
 	flag.BoolVar(&iceLiteShared, "ice-lite-shared", false, "with -ice-lite: one shared ICE-lite socket for every call (webrtc.Config.ICELiteShared)")
+	flag.BoolVar(&rtpShared, "rtp-shared", false, "one SIP-side RTP socket for every call (webrtc.Config.RTPShared); the lean driver's echo then gives each call its own port (sipecho.EpollMedia)")
 	flag.Parse()
 	log.SetFlags(0)
 	if *role == "gateway" {
-		if err := runGateway(*proxy, *keyHex, iceLite, iceLiteShared); err != nil {
+		if err := runGateway(*proxy, *keyHex, iceLite, iceLiteShared, rtpShared); err != nil {
 			log.Fatal(err)
 		}
 		return
@@ -68,7 +69,8 @@ func startGateway(ctx context.Context, proxy string, key []byte) (*exec.Cmd, str
 		return nil, "", err
 	}
 	args := []string{self, "-role", "gateway", "-proxy", proxy, "-key", hex.EncodeToString(key),
-		"-ice-lite=" + strconv.FormatBool(iceLite), "-ice-lite-shared=" + strconv.FormatBool(iceLiteShared)}
+		"-ice-lite=" + strconv.FormatBool(iceLite), "-ice-lite-shared=" + strconv.FormatBool(iceLiteShared),
+		"-rtp-shared=" + strconv.FormatBool(rtpShared)}
 	if gatewayCPUs != "" {
 		args = append([]string{"taskset", "-c", gatewayCPUs}, args...)
 	}
@@ -121,6 +123,7 @@ var (
 	leanDriver    bool
 	iceLite       bool
 	iceLiteShared bool
+	rtpShared     bool
 )
 
 func newKey() []byte {

@@ -40,6 +40,15 @@ type Options struct {
 	// does. It makes the echo cheap for load tests; calls then record no
 	// events and Call.Echoed stays 0 (Server.SharedEchoed counts).
 	SharedMedia bool
+	// EpollMedia answers every IPv4 call with its own media port, as
+	// without options, but echoes all of them from one goroutine (epoll
+	// over raw sockets, recvmmsg/sendmmsg on each ready one) instead of a
+	// goroutine per call: as cheap for load tests as SharedMedia, with a
+	// distinct SIP-side media address per call (what a gateway's shared
+	// RTP socket needs to tell calls apart). Calls record no events or
+	// first payload; Call.Echoed counts. Linux only (amd64, arm64);
+	// elsewhere a goroutine per call. Ignored with SharedMedia.
+	EpollMedia bool
 }
 
 // Server is the UAS.
@@ -52,6 +61,7 @@ type Server struct {
 	wg    sync.WaitGroup
 
 	shared *net.UDPConn // SharedMedia's port, nil otherwise
+	ep     *epollEcho   // EpollMedia's sockets, nil otherwise
 
 	Invites      atomic.Int64 // INVITEs received (retransmissions excluded)
 	SharedEchoed atomic.Int64 // RTP packets echoed on the SharedMedia port
@@ -63,6 +73,8 @@ type Call struct {
 	RequestURI string
 	From       string // From header of the INVITE
 	rtp        *net.UDPConn
+	ep         *epollEcho // EpollMedia: rtp is nil, epID is the socket
+	epID       int32
 	from       netip.AddrPort // SIP source of the INVITE
 	invite     msg
 	toTag      string
@@ -93,6 +105,12 @@ func Listen(opts Options) (*Server, error) {
 		_ = s.shared.SetReadBuffer(4 << 20)
 		s.wg.Add(1)
 		go s.echoShared()
+	} else if opts.EpollMedia && epollSupported {
+		if s.ep, err = newEpollEcho(); err != nil {
+			_ = c.Close()
+			return nil, err
+		}
+		go s.ep.run()
 	}
 	s.wg.Add(1)
 	go s.serve()
@@ -113,6 +131,9 @@ func (s *Server) Close() {
 		c.stop()
 	}
 	s.mu.Unlock()
+	if s.ep != nil {
+		s.ep.stop()
+	}
 	s.wg.Wait()
 }
 
@@ -172,6 +193,12 @@ func (c *Call) stop() {
 		close(c.done)
 		if c.rtp != nil {
 			_ = c.rtp.Close()
+		}
+		c.mu.Lock()
+		ep, id := c.ep, c.epID
+		c.mu.Unlock()
+		if ep != nil {
+			ep.remove(id)
 		}
 	})
 }
@@ -311,6 +338,23 @@ func (s *Server) onInvite(m msg, from netip.AddrPort) {
 	var media netip.AddrPort
 	if s.shared != nil && !v6 {
 		media = s.shared.LocalAddr().(*net.UDPAddr).AddrPort()
+	} else if s.ep != nil && !v6 {
+		id, addr, err := s.ep.listen(c)
+		if err != nil {
+			c.lastRes = s.respond(m, from, 503, "Service Unavailable", c.toTag, nil)
+			c.stop()
+			return
+		}
+		c.mu.Lock()
+		c.ep, c.epID = s.ep, id
+		c.mu.Unlock()
+		select {
+		case <-c.done: // stopped meanwhile: stop saw no socket
+			s.ep.remove(id)
+			return
+		default:
+		}
+		media = addr
 	} else {
 		c.rtp, err = net.ListenUDP("udp", &net.UDPAddr{IP: ip})
 		if err != nil {
