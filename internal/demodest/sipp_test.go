@@ -31,6 +31,8 @@ func TestSippCaller(t *testing.T) {
 	if e := nextEvent(t, events, EventEnded); e.Reason != ReasonRemoteBye {
 		t.Fatalf("ended with %q", e.Reason)
 	}
+	// The call ends (sipgo's ReadBye) a moment before onBye counts the BYE.
+	waitFor(t, "the BYE counted", 5*time.Second, func() bool { return d.Stats().ByeReceived == 1 })
 	st := d.Stats()
 	if st.Calls != 1 || st.ByeReceived != 1 || st.RTPSent == 0 || st.RTPReceived == 0 {
 		t.Fatalf("stats %+v", st)
