@@ -160,6 +160,7 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 			sendPerPeer(peers, &sent, stop, &sw)
 		}
 	}
+	driverProfile()
 	if os.Getenv("LOADTEST_CPUPROFILE") != "" {
 		go func() { _, _ = http.Get(base + "/profile") }()
 	}
