@@ -66,9 +66,9 @@ func newBed(t *testing.T, lite, shared bool) *bed {
 	}
 	gw, err := webrtc.New(webrtc.Config{
 		Dialer: dialer, Sealer: sealer, Origins: origins,
-		Policy: &anon.Policy{Domains: []string{"example.com"}},
-		Proxy:  echo.Addr().String(),
-		Logger: quiet,
+		Policy:  &anon.Policy{Domains: []string{"example.com"}},
+		Proxy:   echo.Addr().String(),
+		Logger:  quiet,
 		ICELite: lite, ICELiteShared: shared,
 	})
 	if err != nil {

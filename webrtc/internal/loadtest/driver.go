@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/webdial/webdial/token"
-	"github.com/webdial/webdial/webrtc/internal/pageclient"
 	"github.com/webdial/webdial/webrtc/internal/sipecho"
 )
 
@@ -41,7 +40,7 @@ type Result struct {
 }
 
 type peer struct {
-	c        *pageclient.Client
+	c        pageConn
 	id       uint32
 	received atomic.Int64
 	mu       sync.Mutex
@@ -96,6 +95,10 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	pages, err := newPageDialer()
+	if err != nil {
+		return res, err
+	}
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: parallel}}
 
 	peers := make([]*peer, n)
@@ -117,21 +120,11 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 			defer func() { <-sem }()
 			sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
 			defer scancel()
-			c, err := pageclient.Dial(sctx, pageclient.Options{URL: base + "/call", Origin: origin, Token: tok, OnRTP: p.onRTP, HTTP: hc})
+			c, err := pages.dial(sctx, base+"/call", tok, p.onRTP, hc)
+			p.c = c
 			if err != nil {
 				failed.Add(1)
-				log.Printf("setup %d: %v", p.id, err)
-				return
-			}
-			p.c = c
-			if _, err := c.WaitState(sctx, "answered"); err != nil {
-				failed.Add(1)
-				log.Printf("answer %d: %v", p.id, err)
-				return
-			}
-			if err := c.ConnectedWithin(sctx); err != nil {
-				failed.Add(1)
-				log.Printf("connect %d: %v", p.id, err)
+				log.Printf("page %d: %v", p.id, err)
 			}
 		}()
 	}
