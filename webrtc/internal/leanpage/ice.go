@@ -103,7 +103,7 @@ func (a *iceAgent) onSTUN(pkt []byte, from netip.AddrPort) (reply []byte, succes
 	}
 	switch a.req.Type {
 	case stun.BindingSuccess:
-		if !a.takePending(a.req.TransactionID) || a.remote.Check(&a.req) != nil {
+		if a.remote.Check(&a.req) != nil || !a.takePending(a.req.TransactionID) {
 			return nil, false
 		}
 		return nil, true
