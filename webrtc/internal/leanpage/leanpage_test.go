@@ -29,6 +29,7 @@ type bed struct {
 	url    string
 	sealer *token.Sealer
 	gw     *webrtc.Gateway
+	echo   *sipecho.Server
 }
 
 // engines are the gateway's media engines the client must work with.
@@ -84,7 +85,26 @@ func newBed(t *testing.T, lite, shared bool) *bed {
 		srv.Close()
 		_ = dialer.Close()
 	})
-	return &bed{url: srv.URL + "/call", sealer: sealer, gw: gw}
+	return &bed{url: srv.URL + "/call", sealer: sealer, gw: gw, echo: echo}
+}
+
+// settle waits until the gateway has ended its one call and the echo has
+// seen that call's INVITE and its end. Closing the echo while it is still
+// handling an INVITE could leak that call's echo goroutine (sipecho
+// registers the call before it opens the call's media socket), and
+// sipecho.Close would then wait for it forever.
+func (b *bed) settle(t *testing.T, ctx context.Context) {
+	t.Helper()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for b.echo.Invites.Load() < 1 || b.gw.Stats().ActiveCalls != 0 || b.echo.Active() != 0 {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatalf("call not ended: invites %d, gateway calls %d, echo calls %d",
+				b.echo.Invites.Load(), b.gw.Stats().ActiveCalls, b.echo.Active())
+		}
+	}
 }
 
 func (b *bed) options(t *testing.T) leanpage.Options {
@@ -133,6 +153,7 @@ func TestCallEcho(t *testing.T) {
 			if err := c.Hangup(ctx); !errors.Is(err, leanpage.ErrStatus) {
 				t.Fatalf("second hangup: %v, want ErrStatus", err)
 			}
+			b.settle(t, ctx)
 		})
 	}
 }
@@ -191,6 +212,7 @@ func TestWrongFingerprint(t *testing.T) {
 			if !errors.Is(err, leanpage.ErrFingerprint) {
 				t.Fatalf("%v, want ErrFingerprint", err)
 			}
+			b.settle(t, ctx) // the gateway gives up on the page and ends the SIP leg
 		})
 	}
 }
