@@ -37,6 +37,9 @@ type Result struct {
 	GatewayMaxRSSKB   int64   `json:"gatewayMaxRssKB"`
 	GatewayAllocsPkt  float64 `json:"gatewayAllocsPerPacket"` // heap allocations per relayed packet
 	GatewayGCs        uint32  `json:"gatewayGCs"`             // garbage collections in the window
+	MachineCPUPercent float64 `json:"machineCpuPercent"`      // every core's busy time, % of one core
+	OtherCPUPercent   float64 `json:"otherCpuPercent"`        // machine minus gateway and driver: other processes
+	Pages             string  `json:"pages"`                  // -pages
 }
 
 type peer struct {
@@ -138,7 +141,7 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	d0, t0 := cpuNow(), time.Now()
+	d0, t0, m0 := cpuNow(), time.Now(), machineBusy()
 	var sent atomic.Int64
 	stop := make(chan struct{})
 	var sw sync.WaitGroup
@@ -165,7 +168,7 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	d1, t1 := cpuNow(), time.Now()
+	d1, t1, m1 := cpuNow(), time.Now(), machineBusy()
 	time.Sleep(time.Second) // let the last echoes arrive
 
 	var all []time.Duration
@@ -197,6 +200,9 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 		res.CPUMicrosPerPkt = float64(gcpu.Microseconds()) / float64(res.RelayedPackets)
 	}
 	res.DriverCPUPercent = 100 * (d1 - d0).Seconds() / wall.Seconds()
+	res.MachineCPUPercent = 100 * (m1 - m0).Seconds() / wall.Seconds()
+	res.OtherCPUPercent = res.MachineCPUPercent - res.GatewayCPUPercent - res.DriverCPUPercent
+	res.Pages = *pagesKind
 	if res.RelayedPackets > 0 {
 		res.GatewayAllocsPkt = float64(g1.Mallocs-g0.Mallocs) / float64(res.RelayedPackets)
 	}
