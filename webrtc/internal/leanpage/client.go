@@ -42,6 +42,9 @@ type Options struct {
 	Addr netip.Addr
 	// PCMA offers PCMA (and telephone-event) only. False: PCMU and PCMA.
 	PCMA bool
+	// Poller, if set, reads the page's socket on its one goroutine with
+	// the other pages' (Linux only). Nil: the page has its own reader.
+	Poller *Poller
 	// ConsentInterval is the mean time between consent checks once
 	// connected (each is 0.8 to 1.2 times it, RFC 7675). Zero: 5 s.
 	ConsentInterval time.Duration
@@ -89,6 +92,13 @@ type Client struct {
 	dcOpen   chan struct{}
 	msgs     []Message
 	msgCond  chan struct{} // closed and replaced on each message
+
+	// With a Poller, rxMu is held while the poller handles a datagram of
+	// this page; Close sets detached under it before closing the socket.
+	polled   *Poller // set once the poller reads the socket
+	fd       int
+	rxMu     sync.Mutex
+	detached bool
 
 	rx    atomic.Pointer[srtp.Context]
 	rxBuf []byte     // reader goroutine only
@@ -161,8 +171,16 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 	c.Lite, c.remote = c.ans.lite, c.ans.candidate
 	c.ice = newICEAgent(ufrag, pwd, c.ans.ufrag, c.ans.pwd)
 	c.pipe = newDTLSPipe(conn, c.remote)
-	c.wg.Add(2)
-	go c.readLoop()
+	if o.Poller != nil {
+		if err := o.Poller.add(c); err != nil {
+			return fail(err)
+		}
+		c.polled = o.Poller
+	} else {
+		c.wg.Add(1)
+		go c.readLoop()
+	}
+	c.wg.Add(1)
 	go c.checkLoop()
 	select {
 	case <-c.iceOK:
@@ -333,6 +351,9 @@ func (c *Client) Close() error {
 		}
 		if c.pipe != nil {
 			_ = c.pipe.Close()
+		}
+		if c.polled != nil {
+			c.polled.remove(c) // before the descriptor can be reused
 		}
 		err = c.conn.Close()
 		c.wg.Wait()

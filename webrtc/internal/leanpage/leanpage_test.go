@@ -120,42 +120,58 @@ func (b *bed) options(t *testing.T) leanpage.Options {
 // its RTP comes back through the gateway and the SIP echo unchanged.
 func TestCallEcho(t *testing.T) {
 	for _, e := range engines {
-		t.Run(e.name, func(t *testing.T) {
-			b := newBed(t, e.lite, e.shared)
-			ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-			defer cancel()
-			echoed := make(chan []byte, 64)
-			o := b.options(t)
-			o.OnRTP = func(pkt []byte) {
-				select {
-				case echoed <- bytes.Clone(pkt[12:]): // fixed header: the client offers no extensions
-				default:
-				}
+		for _, polled := range []bool{false, true} {
+			name := e.name
+			if polled {
+				name += "/poller"
 			}
-			c, err := leanpage.Dial(ctx, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			if c.Lite != e.wantLiteAnswer {
-				t.Fatalf("answer ice-lite %v, want %v", c.Lite, e.wantLiteAnswer)
-			}
-			if _, err := c.WaitState(ctx, "answered"); err != nil {
-				t.Fatal(err)
-			}
-			pingPong(t, ctx, c, echoed, 10)
-			if s := c.Stats(); s.PacketsIn == 0 || s.PacketsOut < 10 || s.Dropped != 0 {
-				t.Fatalf("stats %+v", s)
-			}
-			if err := c.Hangup(ctx); err != nil {
-				t.Fatal(err)
-			}
-			if err := c.Hangup(ctx); !errors.Is(err, leanpage.ErrStatus) {
-				t.Fatalf("second hangup: %v, want ErrStatus", err)
-			}
-			b.settle(t, ctx)
-		})
+			t.Run(name, func(t *testing.T) { testCallEcho(t, e.lite, e.shared, e.wantLiteAnswer, polled) })
+		}
 	}
+}
+
+func testCallEcho(t *testing.T, lite, shared, wantLiteAnswer, polled bool) {
+	b := newBed(t, lite, shared)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	echoed := make(chan []byte, 64)
+	o := b.options(t)
+	if polled {
+		p, err := leanpage.NewPoller()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		o.Poller = p
+	}
+	o.OnRTP = func(pkt []byte) {
+		select {
+		case echoed <- bytes.Clone(pkt[12:]): // fixed header: the client offers no extensions
+		default:
+		}
+	}
+	c, err := leanpage.Dial(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.Lite != wantLiteAnswer {
+		t.Fatalf("answer ice-lite %v, want %v", c.Lite, wantLiteAnswer)
+	}
+	if _, err := c.WaitState(ctx, "answered"); err != nil {
+		t.Fatal(err)
+	}
+	pingPong(t, ctx, c, echoed, 10)
+	if s := c.Stats(); s.PacketsIn == 0 || s.PacketsOut < 10 || s.Dropped != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+	if err := c.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Hangup(ctx); !errors.Is(err, leanpage.ErrStatus) {
+		t.Fatalf("second hangup: %v, want ErrStatus", err)
+	}
+	b.settle(t, ctx)
 }
 
 // pingPong sends n distinct payloads one at a time (each resent every

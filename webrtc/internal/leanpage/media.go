@@ -35,9 +35,8 @@ const (
 	defaultConsent = 5 * time.Second
 )
 
-// readLoop is the page's only receive path: every datagram is classified
-// by its first byte (RFC 7983) and handled on this goroutine, except DTLS
-// records, which go to the DTLS connection's own goroutines.
+// readLoop is the page's receive path when it has no Poller: every
+// datagram is handled on this goroutine (onDatagram).
 func (c *Client) readLoop() {
 	defer c.wg.Done()
 	buf := make([]byte, receiveMTU)
@@ -49,29 +48,36 @@ func (c *Client) readLoop() {
 			}
 			continue
 		}
-		if n == 0 {
-			continue
+		c.onDatagram(buf[:n], from)
+	}
+}
+
+// onDatagram classifies one datagram by its first byte (RFC 7983): STUN
+// is answered inline, SRTP decrypted inline, DTLS records go to the DTLS
+// connection's own goroutines. It runs on one goroutine at a time (the
+// page's reader, or the Poller's).
+func (c *Client) onDatagram(pkt []byte, from netip.AddrPort) {
+	if len(pkt) == 0 {
+		return
+	}
+	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	switch b := pkt[0]; {
+	case b < 4:
+		reply, ok := c.ice.onSTUN(pkt, from)
+		if reply != nil {
+			_, _ = c.conn.WriteToUDPAddrPort(reply, from)
 		}
-		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-		pkt := buf[:n]
-		switch b := pkt[0]; {
-		case b < 4:
-			reply, ok := c.ice.onSTUN(pkt, from)
-			if reply != nil {
-				_, _ = c.conn.WriteToUDPAddrPort(reply, from)
-			}
-			if ok && from == c.remote {
-				c.lastReply.Store(time.Now().UnixNano())
-				c.iceOnce.Do(func() { close(c.iceOK) })
-			}
-		case b >= 20 && b <= 63:
-			if from == c.remote {
-				_, _ = c.pipe.in.Write(pkt, nil) // full: dropped, DTLS retransmits
-			}
-		case b >= 128 && b <= 191:
-			if from == c.remote {
-				c.onSRTP(pkt)
-			}
+		if ok && from == c.remote {
+			c.lastReply.Store(time.Now().UnixNano())
+			c.iceOnce.Do(func() { close(c.iceOK) })
+		}
+	case b >= 20 && b <= 63:
+		if from == c.remote {
+			_, _ = c.pipe.in.Write(pkt, nil) // full: dropped, DTLS retransmits
+		}
+	case b >= 128 && b <= 191:
+		if from == c.remote {
+			c.onSRTP(pkt)
 		}
 	}
 }

@@ -102,6 +102,7 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	defer pages.close()
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: parallel}}
 
 	peers := make([]*peer, n)

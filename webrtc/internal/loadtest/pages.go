@@ -12,7 +12,7 @@ import (
 
 // pagesKind is registered here rather than in main so that this option
 // stays in its own file.
-var pagesKind = flag.String("pages", "pion", "page clients in the driver: pion (pageclient: a pion PeerConnection per page, the figures before -pages) or lean (leanpage: pion's stun/dtls/srtp/sctp without a PeerConnection, one reader goroutine per page)")
+var pagesKind = flag.String("pages", "pion", "page clients in the driver: pion (pageclient: a pion PeerConnection per page, the figures before -pages) lean (leanpage: pion's stun/dtls/srtp/sctp without a PeerConnection, one reader goroutine per page) or leanpoll (leanpage, every page's socket read by one epoll goroutine)")
 
 // pageConn is what the driver does with a page once it is set up.
 type pageConn interface {
@@ -23,22 +23,29 @@ type pageConn interface {
 
 // pageDialer makes the pages of one run.
 type pageDialer struct {
-	lean bool
-	cert *leanpage.Certificate // lean: one DTLS identity for every page
+	lean   bool
+	cert   *leanpage.Certificate // lean: one DTLS identity for every page
+	poller *leanpage.Poller      // leanpoll: the one reader of every page
 }
 
 func newPageDialer() (*pageDialer, error) {
 	switch *pagesKind {
 	case "pion":
 		return &pageDialer{}, nil
-	case "lean":
+	case "lean", "leanpoll":
 		cert, err := leanpage.GenerateCertificate()
 		if err != nil {
 			return nil, err
 		}
-		return &pageDialer{lean: true, cert: cert}, nil
+		d := &pageDialer{lean: true, cert: cert}
+		if *pagesKind == "leanpoll" {
+			if d.poller, err = leanpage.NewPoller(); err != nil {
+				return nil, err
+			}
+		}
+		return d, nil
 	}
-	return nil, fmt.Errorf("bad -pages %q (pion or lean)", *pagesKind)
+	return nil, fmt.Errorf("bad -pages %q (pion, lean or leanpoll)", *pagesKind)
 }
 
 // dial sets up one call and waits until it is answered and its media
@@ -46,7 +53,7 @@ func newPageDialer() (*pageDialer, error) {
 // even if a later step failed.
 func (d *pageDialer) dial(ctx context.Context, url, tok string, onRTP func([]byte), hc *http.Client) (c pageConn, err error) {
 	if d.lean {
-		lc, err := leanpage.Dial(ctx, leanpage.Options{URL: url, Origin: origin, Token: tok, OnRTP: onRTP, HTTP: hc, Certificate: d.cert})
+		lc, err := leanpage.Dial(ctx, leanpage.Options{URL: url, Origin: origin, Token: tok, OnRTP: onRTP, HTTP: hc, Certificate: d.cert, Poller: d.poller})
 		if err != nil {
 			return nil, fmt.Errorf("setup: %w", err)
 		}
@@ -66,4 +73,11 @@ func (d *pageDialer) dial(ctx context.Context, url, tok string, onRTP func([]byt
 		return pc, fmt.Errorf("connect: %w", err)
 	}
 	return pc, nil
+}
+
+// close ends what the dialer shares once every page is closed.
+func (d *pageDialer) close() {
+	if d.poller != nil {
+		_ = d.poller.Close()
+	}
 }
