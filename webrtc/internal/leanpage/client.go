@@ -81,9 +81,8 @@ type Client struct {
 	ice    *iceAgent
 	pipe   *dtlsPipe
 
-	iceOK     chan struct{} // closed at the first success response
-	iceOnce   sync.Once
-	lastReply atomic.Int64 // unix ns of the last success response
+	iceOK   chan struct{} // closed at the first success response
+	iceOnce sync.Once
 
 	mu       sync.Mutex // guards dtlsConn, assoc, dc against Close
 	dtlsConn *dtls.Conn

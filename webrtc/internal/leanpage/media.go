@@ -68,7 +68,6 @@ func (c *Client) onDatagram(pkt []byte, from netip.AddrPort) {
 			_, _ = c.conn.WriteToUDPAddrPort(reply, from)
 		}
 		if ok && from == c.remote {
-			c.lastReply.Store(time.Now().UnixNano())
 			c.iceOnce.Do(func() { close(c.iceOK) })
 		}
 	case b >= 20 && b <= 63:
