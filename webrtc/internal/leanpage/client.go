@@ -45,6 +45,10 @@ type Options struct {
 	// Poller, if set, reads the page's socket on its one goroutine with
 	// the other pages' (Linux only). Nil: the page has its own reader.
 	Poller *Poller
+	// Bank, if set, carries the page on the Bank's one socket, on a
+	// loopback IP of its own (Addr is then ignored), and its audio waits
+	// for Bank.Flush. Nil: the page has its own socket.
+	Bank *Bank
 	// ConsentInterval is the mean time between consent checks once
 	// connected (each is 0.8 to 1.2 times it, RFC 7675). Zero: 5 s.
 	ConsentInterval time.Duration
@@ -95,6 +99,9 @@ type Client struct {
 	// With a Poller, rxMu is held while the poller handles a datagram of
 	// this page; Close sets detached under it before closing the socket.
 	polled   *Poller // set once the poller reads the socket
+	bank     *Bank   // Options.Bank; conn is nil then
+	bankIP   netip.Addr
+	local    netip.AddrPort
 	fd       int
 	rxMu     sync.Mutex
 	detached bool
@@ -137,15 +144,26 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 	if !addr.IsValid() {
 		addr = netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	}
-	conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, 0)))
-	if err != nil {
-		return nil, fmt.Errorf("leanpage: listen: %w", err)
-	}
 	c := &Client{
-		opts: o, conn: conn, iceOK: make(chan struct{}), dcOpen: make(chan struct{}),
+		opts: o, iceOK: make(chan struct{}), dcOpen: make(chan struct{}),
 		msgCond: make(chan struct{}), closed: make(chan struct{}),
 		rxBuf: make([]byte, receiveMTU), txBuf: make([]byte, receiveMTU),
 		ssrc: randomUint32(), seq: uint16(randomUint32()), ts: randomUint32(),
+		bank: o.Bank,
+	}
+	if c.bank != nil {
+		var err error
+		if c.local, err = c.bank.reserve(c); err != nil {
+			return nil, err
+		}
+		addr = c.local.Addr()
+	} else {
+		conn, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(addr, 0)))
+		if err != nil {
+			return nil, fmt.Errorf("leanpage: listen: %w", err)
+		}
+		c.conn = conn
+		c.local = netip.AddrPortFrom(addr, uint16(conn.LocalAddr().(*net.UDPAddr).Port))
 	}
 	c.life, c.stop = context.WithCancel(context.Background())
 	fail := func(err error) (*Client, error) {
@@ -154,8 +172,7 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 	}
 	ufrag, pwd := randomString(16), randomString(32)
 	offer, err := buildOffer(local{
-		ufrag: ufrag, pwd: pwd, fingerprint: cert.Fingerprint(), ssrc: c.ssrc, pcmaOnly: o.PCMA,
-		addr: netip.AddrPortFrom(addr, uint16(conn.LocalAddr().(*net.UDPAddr).Port)),
+		ufrag: ufrag, pwd: pwd, fingerprint: cert.Fingerprint(), ssrc: c.ssrc, pcmaOnly: o.PCMA, addr: c.local,
 	})
 	if err != nil {
 		return fail(err)
@@ -169,13 +186,18 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 	}
 	c.Lite, c.remote = c.ans.lite, c.ans.candidate
 	c.ice = newICEAgent(ufrag, pwd, c.ans.ufrag, c.ans.pwd)
-	c.pipe = newDTLSPipe(conn, c.remote)
-	if o.Poller != nil {
+	c.pipe = newDTLSPipe(c.sendNow, c.local, c.remote)
+	switch {
+	case c.bank != nil:
+		if err := c.bank.attach(c); err != nil {
+			return fail(err)
+		}
+	case o.Poller != nil:
 		if err := o.Poller.add(c); err != nil {
 			return fail(err)
 		}
 		c.polled = o.Poller
-	} else {
+	default:
 		c.wg.Add(1)
 		go c.readLoop()
 	}
@@ -351,13 +373,26 @@ func (c *Client) Close() error {
 		if c.pipe != nil {
 			_ = c.pipe.Close()
 		}
-		if c.polled != nil {
+		switch {
+		case c.bank != nil:
+			c.bank.remove(c)
+		case c.polled != nil:
 			c.polled.remove(c) // before the descriptor can be reused
 		}
-		err = c.conn.Close()
+		if c.conn != nil {
+			err = c.conn.Close()
+		}
 		c.wg.Wait()
 	})
 	return err
+}
+
+// sendNow writes one datagram from the page's address.
+func (c *Client) sendNow(pkt []byte, to netip.AddrPort) (int, error) {
+	if c.bank != nil {
+		return c.bank.sendNow(c.bankIP, pkt, to)
+	}
+	return c.conn.WriteToUDPAddrPort(pkt, to)
 }
 
 func randomString(n int) string {

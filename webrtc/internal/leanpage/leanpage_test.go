@@ -120,29 +120,41 @@ func (b *bed) options(t *testing.T) leanpage.Options {
 // its RTP comes back through the gateway and the SIP echo unchanged.
 func TestCallEcho(t *testing.T) {
 	for _, e := range engines {
-		for _, polled := range []bool{false, true} {
-			name := e.name
-			if polled {
-				name += "/poller"
-			}
-			t.Run(name, func(t *testing.T) { testCallEcho(t, e.lite, e.shared, e.wantLiteAnswer, polled) })
+		for _, reader := range []string{"own", "poller", "bank"} {
+			t.Run(e.name+"/"+reader, func(t *testing.T) { testCallEcho(t, e.lite, e.shared, e.wantLiteAnswer, reader) })
 		}
 	}
 }
 
-func testCallEcho(t *testing.T, lite, shared, wantLiteAnswer, polled bool) {
+// testCallEcho: reader "own" is the page's own socket and goroutine,
+// "poller" a Poller, "bank" a Bank.
+func testCallEcho(t *testing.T, lite, shared, wantLiteAnswer bool, reader string) {
 	b := newBed(t, lite, shared)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	echoed := make(chan []byte, 64)
 	o := b.options(t)
-	if polled {
+	flush := func() {}
+	switch reader {
+	case "poller":
 		p, err := leanpage.NewPoller()
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer p.Close()
 		o.Poller = p
+	case "bank":
+		bank, err := leanpage.NewBank()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer bank.Close()
+		o.Bank = bank
+		flush = func() {
+			if err := bank.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	o.OnRTP = func(pkt []byte) {
 		select {
@@ -161,7 +173,7 @@ func testCallEcho(t *testing.T, lite, shared, wantLiteAnswer, polled bool) {
 	if _, err := c.WaitState(ctx, "answered"); err != nil {
 		t.Fatal(err)
 	}
-	pingPong(t, ctx, c, echoed, 10)
+	pingPong(t, ctx, c, flush, echoed, 10)
 	if s := c.Stats(); s.PacketsIn == 0 || s.PacketsOut < 10 || s.Dropped != 0 {
 		t.Fatalf("stats %+v", s)
 	}
@@ -176,7 +188,7 @@ func testCallEcho(t *testing.T, lite, shared, wantLiteAnswer, polled bool) {
 
 // pingPong sends n distinct payloads one at a time (each resent every
 // 20 ms, as audio would be, until it is heard) and checks every echo.
-func pingPong(t *testing.T, ctx context.Context, c *leanpage.Client, echoed <-chan []byte, n int) {
+func pingPong(t *testing.T, ctx context.Context, c *leanpage.Client, flush func(), echoed <-chan []byte, n int) {
 	t.Helper()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
@@ -189,6 +201,7 @@ func pingPong(t *testing.T, ctx context.Context, c *leanpage.Client, echoed <-ch
 		if err := c.WriteAudio(payload); err != nil {
 			t.Fatal(err)
 		}
+		flush()
 	wait:
 		for {
 			select {
@@ -203,6 +216,7 @@ func pingPong(t *testing.T, ctx context.Context, c *leanpage.Client, echoed <-ch
 				if err := c.WriteAudio(payload); err != nil {
 					t.Fatal(err)
 				}
+				flush()
 			case <-ctx.Done():
 				t.Fatalf("packet %d not echoed: %v", i, ctx.Err())
 			}

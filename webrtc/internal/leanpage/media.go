@@ -65,7 +65,7 @@ func (c *Client) onDatagram(pkt []byte, from netip.AddrPort) {
 	case b < 4:
 		reply, ok := c.ice.onSTUN(pkt, from)
 		if reply != nil {
-			_, _ = c.conn.WriteToUDPAddrPort(reply, from)
+			_, _ = c.sendNow(reply, from)
 		}
 		if ok && from == c.remote {
 			c.iceOnce.Do(func() { close(c.iceOK) })
@@ -121,7 +121,7 @@ func (c *Client) checkLoop() {
 			return
 		}
 		if pkt, err := c.ice.check(true); err == nil {
-			_, _ = c.conn.WriteToUDPAddrPort(pkt, c.remote)
+			_, _ = c.sendNow(pkt, c.remote)
 		}
 		next := checkInterval
 		select {
@@ -306,7 +306,11 @@ func (c *Client) write(pt uint8, marker bool, tsStep uint32, payload []byte) err
 		return fmt.Errorf("leanpage: encrypt: %w", err)
 	}
 	c.txBuf = out[:cap(out)]
-	if _, err := c.conn.WriteToUDPAddrPort(out, c.remote); err != nil {
+	if c.bank != nil {
+		if err := c.bank.queue(c.bankIP, out, c.remote); err != nil {
+			return err
+		}
+	} else if _, err := c.conn.WriteToUDPAddrPort(out, c.remote); err != nil {
 		return fmt.Errorf("leanpage: send: %w", err)
 	}
 	c.packetsOut.Add(1)

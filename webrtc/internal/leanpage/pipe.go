@@ -14,7 +14,8 @@ import (
 // and SCTP, so the extra copy is off the media path.
 type dtlsPipe struct {
 	in     *packetio.Buffer
-	conn   *net.UDPConn
+	send   func([]byte, netip.AddrPort) (int, error)
+	local  net.Addr
 	remote netip.AddrPort
 }
 
@@ -28,10 +29,10 @@ func (pipeAddr) String() string  { return "gateway" }
 // DTLS is slow to read.
 const maxDTLSBuffered = 64 << 10
 
-func newDTLSPipe(conn *net.UDPConn, remote netip.AddrPort) *dtlsPipe {
+func newDTLSPipe(send func([]byte, netip.AddrPort) (int, error), local, remote netip.AddrPort) *dtlsPipe {
 	in := packetio.NewBuffer()
 	in.SetLimitSize(maxDTLSBuffered)
-	return &dtlsPipe{in: in, conn: conn, remote: remote}
+	return &dtlsPipe{in: in, send: send, local: net.UDPAddrFromAddrPort(local), remote: remote}
 }
 
 func (p *dtlsPipe) ReadFrom(b []byte) (int, net.Addr, error) {
@@ -40,12 +41,12 @@ func (p *dtlsPipe) ReadFrom(b []byte) (int, net.Addr, error) {
 }
 
 func (p *dtlsPipe) WriteTo(b []byte, _ net.Addr) (int, error) {
-	return p.conn.WriteToUDPAddrPort(b, p.remote)
+	return p.send(b, p.remote)
 }
 
 // Close stops DTLS's reads; the socket belongs to the Client.
 func (p *dtlsPipe) Close() error                       { return p.in.Close() }
-func (p *dtlsPipe) LocalAddr() net.Addr                { return p.conn.LocalAddr() }
+func (p *dtlsPipe) LocalAddr() net.Addr                { return p.local }
 func (p *dtlsPipe) SetDeadline(t time.Time) error      { return p.in.SetReadDeadline(t) }
 func (p *dtlsPipe) SetReadDeadline(t time.Time) error  { return p.in.SetReadDeadline(t) }
 func (p *dtlsPipe) SetWriteDeadline(_ time.Time) error { return nil }

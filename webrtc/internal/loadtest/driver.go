@@ -151,7 +151,7 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 			sw.Add(1)
 			go func() {
 				defer sw.Done()
-				sendAll(peers, &sent, stop)
+				sendAll(peers, &sent, stop, pages.flush)
 			}()
 		} else {
 			sendPerPeer(peers, &sent, stop, &sw)
@@ -297,7 +297,7 @@ func sendPerPeer(peers []*peer, sent *atomic.Int64, stop chan struct{}, sw *sync
 // sendSlot, so the driver wakes up 1000 times a second instead of once per
 // packet. Each packet still carries its own send time, taken just before it
 // is written, so the round trip is measured per packet as before.
-func sendAll(peers []*peer, sent *atomic.Int64, stop chan struct{}) {
+func sendAll(peers []*peer, sent *atomic.Int64, stop chan struct{}, flush func()) {
 	const sendSlot = time.Millisecond
 	n := len(peers)
 	payload := make([]byte, 160)
@@ -319,6 +319,7 @@ func sendAll(peers []*peer, sent *atomic.Int64, stop chan struct{}) {
 				next, round = 0, round+1
 			}
 		}
+		flush() // pages that batch their sends (-pages leanbank) send the slot's packets
 		timer.Reset(time.Until(start.Add(slotEnd)))
 		select {
 		case <-timer.C:
