@@ -94,6 +94,8 @@ func (b *Bank) reserve(c *Client) (netip.AddrPort, error) {
 }
 
 func (b *Bank) attach(c *Client) error {
+	cm := ipv4.ControlMessage{Src: c.bankIP.AsSlice()}
+	c.bankOOB, c.bankTo = cm.Marshal(), net.UDPAddrFromAddrPort(c.remote)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {
@@ -166,15 +168,15 @@ func (b *Bank) sendNow(from netip.Addr, pkt []byte, to netip.AddrPort) (int, err
 	return n, err
 }
 
-// queue copies one datagram from the page's IP into the next batch.
-func (b *Bank) queue(from netip.Addr, pkt []byte, to netip.AddrPort) error {
+// queue copies one datagram of the page into the next batch. The page's
+// source-address control message and destination are made once (Dial).
+func (b *Bank) queue(c *Client, pkt []byte) error {
 	b.outMu.Lock()
 	defer b.outMu.Unlock()
 	i := len(b.out)
 	buf := append(b.bufs[i][:0], pkt...)
 	b.bufs[i] = buf
-	cm := ipv4.ControlMessage{Src: from.AsSlice()}
-	b.out = append(b.out, ipv4.Message{Buffers: [][]byte{buf}, OOB: cm.Marshal(), Addr: net.UDPAddrFromAddrPort(to)})
+	b.out = append(b.out, ipv4.Message{Buffers: [][]byte{buf}, OOB: c.bankOOB, Addr: c.bankTo})
 	if len(b.out) == bankBatch {
 		return b.flushLocked()
 	}

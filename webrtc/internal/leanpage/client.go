@@ -101,6 +101,8 @@ type Client struct {
 	polled   *Poller // set once the poller reads the socket
 	bank     *Bank   // Options.Bank; conn is nil then
 	bankIP   netip.Addr
+	bankOOB  []byte       // IP_PKTINFO with bankIP as the source
+	bankTo   *net.UDPAddr // remote, for the Bank's batches
 	local    netip.AddrPort
 	fd       int
 	rxMu     sync.Mutex

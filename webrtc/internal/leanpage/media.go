@@ -307,7 +307,7 @@ func (c *Client) write(pt uint8, marker bool, tsStep uint32, payload []byte) err
 	}
 	c.txBuf = out[:cap(out)]
 	if c.bank != nil {
-		if err := c.bank.queue(c.bankIP, out, c.remote); err != nil {
+		if err := c.bank.queue(c, out); err != nil {
 			return err
 		}
 	} else if _, err := c.conn.WriteToUDPAddrPort(out, c.remote); err != nil {
