@@ -19,8 +19,8 @@
 // measured no cheaper: the kernel's loopback work in sendto and recvfrom
 // dominates); Options.Bank puts every page on one socket, each on a
 // loopback IP of its own, read with recvmmsg and written with sendmmsg
-// (about 15 % less driver CPU at 500 pages). A consent-freshness check goes out every ~5 s, as a browser
-// does. Only what a load test needs is there: loopback or host candidates,
-// no trickle, no renegotiation, RTCP is dropped. It is not part of the
-// public API.
+// (about 15 % less driver CPU at 500 pages). A consent-freshness check
+// goes out every ~5 s, as a browser does. Only what a load test needs is
+// there: loopback or host candidates, no trickle, no renegotiation, RTCP
+// is dropped. It is not part of the public API.
 package leanpage
