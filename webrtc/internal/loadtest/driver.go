@@ -39,6 +39,7 @@ type Result struct {
 	GatewayGCs        uint32  `json:"gatewayGCs"`             // garbage collections in the window
 	MachineCPUPercent float64 `json:"machineCpuPercent"`      // every core's busy time, % of one core
 	OtherCPUPercent   float64 `json:"otherCpuPercent"`        // machine minus gateway and driver: other processes
+	SoftirqCPUPercent float64 `json:"ksoftirqdCpuPercent"`    // ksoftirqd threads (part of other): deferred network work
 	Pages             string  `json:"pages"`                  // -pages
 }
 
@@ -142,7 +143,7 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	d0, t0, m0 := cpuNow(), time.Now(), machineBusy()
+	d0, t0, m0, k0 := cpuNow(), time.Now(), machineBusy(), ksoftirqdBusy()
 	var sent atomic.Int64
 	stop := make(chan struct{})
 	var sw sync.WaitGroup
@@ -169,7 +170,7 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	d1, t1, m1 := cpuNow(), time.Now(), machineBusy()
+	d1, t1, m1, k1 := cpuNow(), time.Now(), machineBusy(), ksoftirqdBusy()
 	time.Sleep(time.Second) // let the last echoes arrive
 
 	var all []time.Duration
@@ -203,6 +204,7 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	res.DriverCPUPercent = 100 * (d1 - d0).Seconds() / wall.Seconds()
 	res.MachineCPUPercent = 100 * (m1 - m0).Seconds() / wall.Seconds()
 	res.OtherCPUPercent = res.MachineCPUPercent - res.GatewayCPUPercent - res.DriverCPUPercent
+	res.SoftirqCPUPercent = 100 * (k1 - k0).Seconds() / wall.Seconds()
 	res.Pages = *pagesKind
 	if res.RelayedPackets > 0 {
 		res.GatewayAllocsPkt = float64(g1.Mallocs-g0.Mallocs) / float64(res.RelayedPackets)
