@@ -12,7 +12,7 @@ import (
 
 // pagesKind is registered here rather than in main so that this option
 // stays in its own file.
-var pagesKind = flag.String("pages", "pion", "page clients in the driver: pion (pageclient: a pion PeerConnection per page, the figures before -pages) lean (leanpage: pion's stun/dtls/srtp/sctp without a PeerConnection, one reader goroutine per page) leanpoll (leanpage, every page's socket read by one epoll goroutine) or leanbank (leanpage on one socket, a loopback IP per page: recvmmsg, and sendmmsg per 1 ms send slot)")
+var pagesKind = flag.String("pages", "pion", "page clients in the driver: pion (pageclient: a pion PeerConnection per page, the figures before -pages), lean (leanpage: pion's stun/dtls/srtp/sctp without a PeerConnection, one reader goroutine per page), leanpoll (leanpage, every page's socket read by one epoll goroutine) or leanbank (leanpage on one socket, a loopback IP per page: recvmmsg, and sendmmsg per 1 ms send slot)")
 
 // pageConn is what the driver does with a page once it is set up.
 type pageConn interface {
