@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/webdial/webdial/token"
-	"github.com/webdial/webdial/webrtc/internal/pageclient"
 	"github.com/webdial/webdial/webrtc/internal/sipecho"
 )
 
@@ -38,10 +37,14 @@ type Result struct {
 	GatewayMaxRSSKB   int64   `json:"gatewayMaxRssKB"`
 	GatewayAllocsPkt  float64 `json:"gatewayAllocsPerPacket"` // heap allocations per relayed packet
 	GatewayGCs        uint32  `json:"gatewayGCs"`             // garbage collections in the window
+	MachineCPUPercent float64 `json:"machineCpuPercent"`      // every core's busy time, % of one core
+	OtherCPUPercent   float64 `json:"otherCpuPercent"`        // machine minus gateway and driver: other processes
+	SoftirqCPUPercent float64 `json:"ksoftirqdCpuPercent"`    // ksoftirqd threads (part of other): deferred network work
+	Pages             string  `json:"pages"`                  // -pages
 }
 
 type peer struct {
-	c        *pageclient.Client
+	c        pageConn
 	id       uint32
 	received atomic.Int64
 	mu       sync.Mutex
@@ -96,6 +99,11 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	if err != nil {
 		return res, err
 	}
+	pages, err := newPageDialer()
+	if err != nil {
+		return res, err
+	}
+	defer pages.close()
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: parallel}}
 
 	peers := make([]*peer, n)
@@ -117,21 +125,11 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 			defer func() { <-sem }()
 			sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
 			defer scancel()
-			c, err := pageclient.Dial(sctx, pageclient.Options{URL: base + "/call", Origin: origin, Token: tok, OnRTP: p.onRTP, HTTP: hc})
+			c, err := pages.dial(sctx, base+"/call", tok, p.onRTP, hc)
+			p.c = c
 			if err != nil {
 				failed.Add(1)
-				log.Printf("setup %d: %v", p.id, err)
-				return
-			}
-			p.c = c
-			if _, err := c.WaitState(sctx, "answered"); err != nil {
-				failed.Add(1)
-				log.Printf("answer %d: %v", p.id, err)
-				return
-			}
-			if err := c.ConnectedWithin(sctx); err != nil {
-				failed.Add(1)
-				log.Printf("connect %d: %v", p.id, err)
+				log.Printf("page %d: %v", p.id, err)
 			}
 		}()
 	}
@@ -145,7 +143,7 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	d0, t0 := cpuNow(), time.Now()
+	d0, t0, m0, k0 := cpuNow(), time.Now(), machineBusy(), ksoftirqdBusy()
 	var sent atomic.Int64
 	stop := make(chan struct{})
 	var sw sync.WaitGroup
@@ -154,12 +152,13 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 			sw.Add(1)
 			go func() {
 				defer sw.Done()
-				sendAll(peers, &sent, stop)
+				sendAll(peers, &sent, stop, pages.flush)
 			}()
 		} else {
 			sendPerPeer(peers, &sent, stop, &sw)
 		}
 	}
+	driverProfile()
 	if os.Getenv("LOADTEST_CPUPROFILE") != "" {
 		go func() { _, _ = http.Get(base + "/profile") }()
 	}
@@ -171,7 +170,7 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	d1, t1 := cpuNow(), time.Now()
+	d1, t1, m1, k1 := cpuNow(), time.Now(), machineBusy(), ksoftirqdBusy()
 	time.Sleep(time.Second) // let the last echoes arrive
 
 	var all []time.Duration
@@ -203,6 +202,10 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 		res.CPUMicrosPerPkt = float64(gcpu.Microseconds()) / float64(res.RelayedPackets)
 	}
 	res.DriverCPUPercent = 100 * (d1 - d0).Seconds() / wall.Seconds()
+	res.MachineCPUPercent = 100 * (m1 - m0).Seconds() / wall.Seconds()
+	res.OtherCPUPercent = res.MachineCPUPercent - res.GatewayCPUPercent - res.DriverCPUPercent
+	res.SoftirqCPUPercent = 100 * (k1 - k0).Seconds() / wall.Seconds()
+	res.Pages = *pagesKind
 	if res.RelayedPackets > 0 {
 		res.GatewayAllocsPkt = float64(g1.Mallocs-g0.Mallocs) / float64(res.RelayedPackets)
 	}
@@ -296,7 +299,7 @@ func sendPerPeer(peers []*peer, sent *atomic.Int64, stop chan struct{}, sw *sync
 // sendSlot, so the driver wakes up 1000 times a second instead of once per
 // packet. Each packet still carries its own send time, taken just before it
 // is written, so the round trip is measured per packet as before.
-func sendAll(peers []*peer, sent *atomic.Int64, stop chan struct{}) {
+func sendAll(peers []*peer, sent *atomic.Int64, stop chan struct{}, flush func()) {
 	const sendSlot = time.Millisecond
 	n := len(peers)
 	payload := make([]byte, 160)
@@ -318,6 +321,7 @@ func sendAll(peers []*peer, sent *atomic.Int64, stop chan struct{}) {
 				next, round = 0, round+1
 			}
 		}
+		flush() // pages that batch their sends (-pages leanbank) send the slot's packets
 		timer.Reset(time.Until(start.Add(slotEnd)))
 		select {
 		case <-timer.C:

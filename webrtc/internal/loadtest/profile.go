@@ -1,0 +1,32 @@
+package main
+
+import (
+	"log"
+	"os"
+	"runtime/pprof"
+	"time"
+)
+
+// driverProfile writes a CPU profile of this (the driver's) process for
+// 10 s of the window when LOADTEST_DRIVERPROFILE names a file, to see
+// where the page clients spend their CPU.
+func driverProfile() {
+	path := os.Getenv("LOADTEST_DRIVERPROFILE")
+	if path == "" {
+		return
+	}
+	go func() {
+		f, err := os.Create(path)
+		if err != nil {
+			log.Printf("driver profile: %v", err)
+			return
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Printf("driver profile: %v", err)
+			return
+		}
+		time.Sleep(10 * time.Second)
+		pprof.StopCPUProfile()
+	}()
+}
