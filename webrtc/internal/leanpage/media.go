@@ -139,7 +139,7 @@ func (c *Client) checkLoop() {
 func (c *Client) handshake(ctx context.Context, cert *Certificate) error {
 	refused := new(atomic.Bool)
 	cfg := &dtls.Config{
-		Certificates:           []tls.Certificate{cert.tls},
+		Certificates:           []tls.Certificate{cert.TLS()},
 		SRTPProtectionProfiles: []dtls.SRTPProtectionProfile{dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80},
 		ExtendedMasterSecret:   dtls.RequireExtendedMasterSecret,
 		InsecureSkipVerify:     true, // self-signed: pinned by VerifyPeerCertificate instead

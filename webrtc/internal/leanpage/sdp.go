@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/pion/sdp/v3"
+
+	"github.com/webdial/webdial/webrtc/internal/litemedia"
 )
 
 // local is what the offer says about the page.
@@ -81,7 +83,7 @@ func buildOffer(l local) (string, error) {
 // answer is what the client needs from the gateway's SDP answer.
 type answer struct {
 	ufrag, pwd   string
-	fingerprints []fingerprint
+	fingerprints []litemedia.Fingerprint
 	dtlsClient   bool           // a=setup:passive: the page is the DTLS client
 	candidate    netip.AddrPort // the host candidate the page checks
 	audioPT      uint8

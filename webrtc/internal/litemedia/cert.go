@@ -85,20 +85,25 @@ func formatFingerprint(sum []byte) string {
 	return b.String()
 }
 
-// fingerprint is one a=fingerprint of the offer.
-type fingerprint struct {
+// TLS is the certificate and key for a DTLS config.
+func (c *Certificate) TLS() tls.Certificate { return c.tls }
+
+// Fingerprint is one parsed a=fingerprint: the hash and the digest a
+// peer's certificate must have.
+type Fingerprint struct {
 	newHash func() hash.Hash
 	sum     []byte
 }
 
-// parseFingerprint reads "sha-256 AB:CD:...". Only the SHA-2 family is
+// ParseFingerprint reads "sha-256 AB:CD:...". Only the SHA-2 family is
 // accepted: sha-1 and md5 fingerprints are too weak to pin a certificate.
-func parseFingerprint(v string) (fingerprint, error) {
+// Errors wrap ErrBadOffer (the page's leanpage twin rewraps them).
+func ParseFingerprint(v string) (Fingerprint, error) {
 	alg, value, ok := strings.Cut(strings.TrimSpace(v), " ")
 	if !ok {
-		return fingerprint{}, fmt.Errorf("%w: fingerprint %q", ErrBadOffer, v)
+		return Fingerprint{}, fmt.Errorf("%w: fingerprint %q", ErrBadOffer, v)
 	}
-	var f fingerprint
+	var f Fingerprint
 	switch strings.ToLower(alg) {
 	case "sha-256":
 		f.newHash = sha256.New
@@ -107,21 +112,21 @@ func parseFingerprint(v string) (fingerprint, error) {
 	case "sha-512":
 		f.newHash = sha512.New
 	default:
-		return fingerprint{}, fmt.Errorf("%w: fingerprint algorithm %q", ErrBadOffer, alg)
+		return Fingerprint{}, fmt.Errorf("%w: fingerprint algorithm %q", ErrBadOffer, alg)
 	}
 	sum, err := hex.DecodeString(strings.ReplaceAll(strings.TrimSpace(value), ":", ""))
 	if err != nil || len(sum) != f.newHash().Size() {
-		return fingerprint{}, fmt.Errorf("%w: fingerprint value %q", ErrBadOffer, value)
+		return Fingerprint{}, fmt.Errorf("%w: fingerprint value %q", ErrBadOffer, value)
 	}
 	f.sum = sum
 	return f, nil
 }
 
-// verifyPeer returns the DTLS VerifyPeerCertificate callback that accepts
-// the page's certificate only if it matches one of the offer's
-// fingerprints. This is what binds the DTLS keys (and so SRTP) to the
-// signalling channel; without it anyone on the path could terminate DTLS.
-func verifyPeer(fps []fingerprint) func([][]byte, [][]*x509.Certificate) error {
+// VerifyPeer returns the DTLS VerifyPeerCertificate callback that accepts
+// the peer's certificate only if it matches one of fps. This is what binds
+// the DTLS keys (and so SRTP) to the signalling channel; without it anyone
+// on the path could terminate DTLS.
+func VerifyPeer(fps []Fingerprint) func([][]byte, [][]*x509.Certificate) error {
 	return func(raw [][]byte, _ [][]*x509.Certificate) error {
 		if len(raw) == 0 {
 			return ErrFingerprint

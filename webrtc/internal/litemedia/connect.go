@@ -19,7 +19,7 @@ const replayWindow = 64
 // or with ctx's error; call it once.
 func (t *Transport) Connect(ctx context.Context) error {
 	cfg := &dtls.Config{
-		Certificates:           []tls.Certificate{t.cfg.Certificate.tls},
+		Certificates:           []tls.Certificate{t.cfg.Certificate.TLS()},
 		SRTPProtectionProfiles: []dtls.SRTPProtectionProfile{dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80},
 		ExtendedMasterSecret:   dtls.RequireExtendedMasterSecret,
 		ClientAuth:             dtls.RequireAnyClientCert,
@@ -98,7 +98,7 @@ func (t *Transport) Connect(ctx context.Context) error {
 // certificate from other handshake failures (pion/dtls turns the error
 // into an alert).
 func (t *Transport) verify() func([][]byte, [][]*x509.Certificate) error {
-	check := verifyPeer(t.offer.fingerprints)
+	check := VerifyPeer(t.offer.fingerprints)
 	return func(raw [][]byte, chains [][]*x509.Certificate) error {
 		if err := check(raw, chains); err != nil {
 			t.badCert.Store(true)

@@ -12,7 +12,7 @@ import (
 // offer is what the transport needs from the page's SDP offer.
 type offer struct {
 	ufrag, pwd   string
-	fingerprints []fingerprint
+	fingerprints []Fingerprint
 	sections     []section // every m-line, in order
 	codecPT      uint8     // G.711 payload type chosen for the answer
 	codecName    string    // "PCMU" or "PCMA"
@@ -166,7 +166,7 @@ func (o *offer) takeTransport(attr func(string) string) error {
 	if fp == "" {
 		return fmt.Errorf("%w: no fingerprint", ErrBadOffer)
 	}
-	f, err := parseFingerprint(fp)
+	f, err := ParseFingerprint(fp)
 	if err != nil {
 		return err
 	}
