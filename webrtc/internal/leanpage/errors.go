@@ -3,6 +3,8 @@ package leanpage
 import (
 	"errors"
 	"strconv"
+
+	"github.com/webdial/webdial/webrtc/internal/litemedia"
 )
 
 var (
@@ -17,7 +19,8 @@ var (
 	// ErrICE means no connectivity check succeeded before ctx ended.
 	ErrICE = errors.New("leanpage: ice connectivity checks failed")
 	// ErrNoSRTPProfile means DTLS finished without negotiating use_srtp.
-	ErrNoSRTPProfile = errors.New("leanpage: no srtp profile negotiated")
+	// It is litemedia's error: the keys are derived there for both roles.
+	ErrNoSRTPProfile = litemedia.ErrNoSRTPProfile
 	// ErrClosed is returned after Close.
 	ErrClosed = errors.New("leanpage: closed")
 )

@@ -17,14 +17,13 @@ import (
 	"github.com/pion/dtls/v3"
 	"github.com/pion/logging"
 	"github.com/pion/sctp"
-	"github.com/pion/srtp/v3"
+
+	"github.com/webdial/webdial/webrtc/internal/litemedia"
 )
 
 const (
 	// receiveMTU is the largest datagram read or written.
 	receiveMTU = 1500
-	// replayWindow is the SRTP replay window in packets (pion's default).
-	replayWindow = 64
 	// sctpMTU and maxMessageSize are pion/webrtc's.
 	sctpMTU        = 1200
 	maxMessageSize = 262144
@@ -168,26 +167,9 @@ func (c *Client) handshake(ctx context.Context, cert *Certificate) error {
 		}
 		return fmt.Errorf("leanpage: dtls handshake: %w", err)
 	}
-	profile, ok := conn.SelectedSRTPProtectionProfile()
-	if !ok {
-		return ErrNoSRTPProfile
-	}
-	state, ok := conn.ConnectionState()
-	if !ok {
-		return ErrNoSRTPProfile
-	}
-	keys := srtp.Config{Profile: srtp.ProtectionProfile(profile)}
-	if err := keys.ExtractSessionKeysFromDTLS(&state, c.ans.dtlsClient); err != nil {
-		return fmt.Errorf("leanpage: srtp keys: %w", err)
-	}
-	rx, err := srtp.CreateContext(keys.Keys.RemoteMasterKey, keys.Keys.RemoteMasterSalt, keys.Profile,
-		srtp.SRTPReplayProtection(replayWindow))
+	rx, tx, err := litemedia.SRTPContexts(conn, c.ans.dtlsClient)
 	if err != nil {
-		return fmt.Errorf("leanpage: srtp: %w", err)
-	}
-	tx, err := srtp.CreateContext(keys.Keys.LocalMasterKey, keys.Keys.LocalMasterSalt, keys.Profile)
-	if err != nil {
-		return fmt.Errorf("leanpage: srtp: %w", err)
+		return err
 	}
 	c.txMu.Lock()
 	c.tx = tx

@@ -52,26 +52,9 @@ func (t *Transport) Connect(ctx context.Context) error {
 		}
 		return fmt.Errorf("litemedia: dtls handshake: %w", err)
 	}
-	profile, ok := conn.SelectedSRTPProtectionProfile()
-	if !ok {
-		return ErrNoSRTPProfile
-	}
-	state, ok := conn.ConnectionState()
-	if !ok {
-		return ErrNoSRTPProfile
-	}
-	keys := srtp.Config{Profile: srtp.ProtectionProfile(profile)}
-	if err := keys.ExtractSessionKeysFromDTLS(&state, false); err != nil {
-		return fmt.Errorf("litemedia: srtp keys: %w", err)
-	}
-	rx, err := srtp.CreateContext(keys.Keys.RemoteMasterKey, keys.Keys.RemoteMasterSalt, keys.Profile,
-		srtp.SRTPReplayProtection(replayWindow))
+	rx, tx, err := SRTPContexts(conn, false)
 	if err != nil {
-		return fmt.Errorf("litemedia: srtp: %w", err)
-	}
-	tx, err := srtp.CreateContext(keys.Keys.LocalMasterKey, keys.Keys.LocalMasterSalt, keys.Profile)
-	if err != nil {
-		return fmt.Errorf("litemedia: srtp: %w", err)
+		return err
 	}
 	t.txMu.Lock()
 	select {
@@ -106,4 +89,33 @@ func (t *Transport) verify() func([][]byte, [][]*x509.Certificate) error {
 		}
 		return nil
 	}
+}
+
+// SRTPContexts derives the SRTP contexts of a completed DTLS-SRTP
+// handshake (RFC 5764 §4.2): rx decrypts what the peer sends, with a
+// replay window; tx encrypts what this side sends. isClient says which
+// side of the handshake conn was, which decides whose keys are whose.
+func SRTPContexts(conn *dtls.Conn, isClient bool) (rx, tx *srtp.Context, err error) {
+	profile, ok := conn.SelectedSRTPProtectionProfile()
+	if !ok {
+		return nil, nil, ErrNoSRTPProfile
+	}
+	state, ok := conn.ConnectionState()
+	if !ok {
+		return nil, nil, ErrNoSRTPProfile
+	}
+	keys := srtp.Config{Profile: srtp.ProtectionProfile(profile)}
+	if err := keys.ExtractSessionKeysFromDTLS(&state, isClient); err != nil {
+		return nil, nil, fmt.Errorf("litemedia: srtp keys: %w", err)
+	}
+	rx, err = srtp.CreateContext(keys.Keys.RemoteMasterKey, keys.Keys.RemoteMasterSalt, keys.Profile,
+		srtp.SRTPReplayProtection(replayWindow))
+	if err != nil {
+		return nil, nil, fmt.Errorf("litemedia: srtp: %w", err)
+	}
+	tx, err = srtp.CreateContext(keys.Keys.LocalMasterKey, keys.Keys.LocalMasterSalt, keys.Profile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("litemedia: srtp: %w", err)
+	}
+	return rx, tx, nil
 }
