@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -20,6 +21,8 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/sctp"
 	"github.com/pion/srtp/v3"
+
+	"github.com/webdial/webdial/webrtc/internal/pagemsg"
 )
 
 // Options says whom to call and how. The zero value of every field but
@@ -55,12 +58,7 @@ type Options struct {
 }
 
 // Message is a control-channel message.
-type Message struct {
-	Type   string `json:"type"`
-	State  string `json:"state,omitempty"`
-	Reason string `json:"reason,omitempty"`
-	Digits string `json:"digits,omitempty"`
-}
+type Message = pagemsg.Message
 
 // Stats are a page's packet counters.
 type Stats struct {
@@ -93,8 +91,7 @@ type Client struct {
 	assoc    *sctp.Association
 	dc       *datachannel.DataChannel
 	dcOpen   chan struct{}
-	msgs     []Message
-	msgCond  chan struct{} // closed and replaced on each message
+	msgs     pagemsg.Log
 
 	// With a Poller, rxMu is held while the poller handles a datagram of
 	// this page; Close sets detached under it before closing the socket.
@@ -148,8 +145,8 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 	}
 	c := &Client{
 		opts: o, iceOK: make(chan struct{}), dcOpen: make(chan struct{}),
-		msgCond: make(chan struct{}), closed: make(chan struct{}),
-		rxBuf: make([]byte, receiveMTU), txBuf: make([]byte, receiveMTU),
+		closed: make(chan struct{}),
+		rxBuf:  make([]byte, receiveMTU), txBuf: make([]byte, receiveMTU),
 		ssrc: randomUint32(), seq: uint16(randomUint32()), ts: randomUint32(),
 		bank: o.Bank,
 	}
@@ -272,32 +269,15 @@ func (c *Client) WaitOpen(ctx context.Context) error {
 // WaitState waits until the gateway sent the given call state and
 // returns that message.
 func (c *Client) WaitState(ctx context.Context, state string) (Message, error) {
-	for {
-		c.mu.Lock()
-		for _, m := range c.msgs {
-			if m.Type == "state" && m.State == state {
-				c.mu.Unlock()
-				return m, nil
-			}
-		}
-		ch := c.msgCond
-		c.mu.Unlock()
-		select {
-		case <-ch:
-		case <-c.closed:
-			return Message{}, ErrClosed
-		case <-ctx.Done():
-			return Message{}, fmt.Errorf("leanpage: waiting for state %q: %w (got %v)", state, ctx.Err(), c.Messages())
-		}
+	m, err := c.msgs.WaitState(ctx, state, c.closed, ErrClosed)
+	if err != nil && !errors.Is(err, ErrClosed) {
+		err = fmt.Errorf("leanpage: %w", err)
 	}
+	return m, err
 }
 
 // Messages returns the control messages received so far.
-func (c *Client) Messages() []Message {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]Message(nil), c.msgs...)
-}
+func (c *Client) Messages() []Message { return c.msgs.Messages() }
 
 // Send sends a control message; it fails before the channel is open.
 func (c *Client) Send(ctx context.Context, m Message) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	mathrand "math/rand/v2"
@@ -232,15 +231,7 @@ func (c *Client) runDataChannel(conn *dtls.Conn) {
 		if err != nil {
 			return
 		}
-		var m Message
-		if json.Unmarshal(buf[:n], &m) != nil {
-			continue
-		}
-		c.mu.Lock()
-		c.msgs = append(c.msgs, m)
-		close(c.msgCond)
-		c.msgCond = make(chan struct{})
-		c.mu.Unlock()
+		c.msgs.AddJSON(buf[:n])
 	}
 }
 

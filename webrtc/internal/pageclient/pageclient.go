@@ -20,6 +20,8 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	pionwebrtc "github.com/pion/webrtc/v4"
+
+	"github.com/webdial/webdial/webrtc/internal/pagemsg"
 )
 
 // Options says whom to call and how.
@@ -47,12 +49,7 @@ type StatusError struct{ Code int }
 func (e *StatusError) Error() string { return fmt.Sprintf("pageclient: http %d", e.Code) }
 
 // Message is a control-channel message.
-type Message struct {
-	Type   string `json:"type"`
-	State  string `json:"state,omitempty"`
-	Reason string `json:"reason,omitempty"`
-	Digits string `json:"digits,omitempty"`
-}
+type Message = pagemsg.Message
 
 // Client is one page-side call.
 type Client struct {
@@ -62,15 +59,14 @@ type Client struct {
 	Location string
 	Link     []string
 
-	opts    Options
-	dcOpen  chan struct{}
-	mu      sync.Mutex
-	msgs    []Message
-	msgCond chan struct{} // closed and replaced on each message
-	recvWG  sync.WaitGroup
-	seq     uint16
-	ts      uint32
-	hdr     rtp.Header
+	opts   Options
+	dcOpen chan struct{}
+	mu     sync.Mutex
+	msgs   pagemsg.Log
+	recvWG sync.WaitGroup
+	seq    uint16
+	ts     uint32
+	hdr    rtp.Header
 }
 
 // Dial makes the peer connection, POSTs the offer and applies the answer.
@@ -105,7 +101,7 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{PC: pc, opts: o, dcOpen: make(chan struct{}), msgCond: make(chan struct{})}
+	c := &Client{PC: pc, opts: o, dcOpen: make(chan struct{})}
 	fail := func(err error) (*Client, error) {
 		_ = pc.Close()
 		return nil, err
@@ -119,17 +115,7 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 		return fail(err)
 	}
 	c.DC.OnOpen(func() { close(c.dcOpen) })
-	c.DC.OnMessage(func(msg pionwebrtc.DataChannelMessage) {
-		var m Message
-		if json.Unmarshal(msg.Data, &m) != nil {
-			return
-		}
-		c.mu.Lock()
-		c.msgs = append(c.msgs, m)
-		close(c.msgCond)
-		c.msgCond = make(chan struct{})
-		c.mu.Unlock()
-	})
+	c.DC.OnMessage(func(msg pionwebrtc.DataChannelMessage) { c.msgs.AddJSON(msg.Data) })
 	pc.OnTrack(func(t *pionwebrtc.TrackRemote, _ *pionwebrtc.RTPReceiver) {
 		c.recvWG.Add(1)
 		go func() {
@@ -218,30 +204,11 @@ func (c *Client) WaitOpen(ctx context.Context) error {
 // WaitState waits until the gateway sent the given state and returns that
 // message.
 func (c *Client) WaitState(ctx context.Context, state string) (Message, error) {
-	for {
-		c.mu.Lock()
-		for _, m := range c.msgs {
-			if m.Type == "state" && m.State == state {
-				c.mu.Unlock()
-				return m, nil
-			}
-		}
-		ch := c.msgCond
-		c.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return Message{}, fmt.Errorf("waiting for state %q: %w (got %v)", state, ctx.Err(), c.Messages())
-		}
-	}
+	return c.msgs.WaitState(ctx, state, nil, nil)
 }
 
 // Messages returns the control messages received so far.
-func (c *Client) Messages() []Message {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]Message(nil), c.msgs...)
-}
+func (c *Client) Messages() []Message { return c.msgs.Messages() }
 
 // Send sends a control message.
 func (c *Client) Send(m Message) error {
