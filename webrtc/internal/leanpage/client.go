@@ -22,6 +22,7 @@ import (
 	"github.com/pion/sctp"
 	"github.com/pion/srtp/v3"
 
+	"github.com/webdial/webdial/webrtc/internal/litemedia"
 	"github.com/webdial/webdial/webrtc/internal/pagemsg"
 )
 
@@ -81,7 +82,7 @@ type Client struct {
 	remote netip.AddrPort
 	ans    answer
 	ice    *iceAgent
-	pipe   *dtlsPipe
+	pipe   *litemedia.DTLSPipe
 
 	iceOK   chan struct{} // closed at the first success response
 	iceOnce sync.Once
@@ -185,7 +186,8 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 	}
 	c.Lite, c.remote = c.ans.lite, c.ans.candidate
 	c.ice = newICEAgent(ufrag, pwd, c.ans.ufrag, c.ans.pwd)
-	c.pipe = newDTLSPipe(c.sendNow, c.local, c.remote)
+	c.pipe = litemedia.NewDTLSPipe(func(b []byte) (int, error) { return c.sendNow(b, c.remote) },
+		net.UDPAddrFromAddrPort(c.local))
 	switch {
 	case c.bank != nil:
 		if err := c.bank.attach(c); err != nil {

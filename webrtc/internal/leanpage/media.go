@@ -70,7 +70,7 @@ func (c *Client) onDatagram(pkt []byte, from netip.AddrPort) {
 		}
 	case b >= 20 && b <= 63:
 		if from == c.remote {
-			_, _ = c.pipe.in.Write(pkt, nil) // full: dropped, DTLS retransmits
+			c.pipe.Deliver(pkt)
 		}
 	case b >= 128 && b <= 191:
 		if from == c.remote {
@@ -149,10 +149,10 @@ func (c *Client) handshake(ctx context.Context, cert *Certificate) error {
 		err  error
 	)
 	if c.ans.dtlsClient {
-		conn, err = dtls.Client(c.pipe, pipeAddr{}, cfg)
+		conn, err = dtls.Client(c.pipe, c.pipe.RemoteAddr(), cfg)
 	} else {
 		cfg.ClientAuth = dtls.RequireAnyClientCert
-		conn, err = dtls.Server(c.pipe, pipeAddr{}, cfg)
+		conn, err = dtls.Server(c.pipe, c.pipe.RemoteAddr(), cfg)
 	}
 	if err != nil {
 		return fmt.Errorf("leanpage: dtls: %w", err)

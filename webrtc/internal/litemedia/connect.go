@@ -33,7 +33,7 @@ func (t *Transport) Connect(ctx context.Context) error {
 		return ErrClosed
 	default:
 	}
-	conn, err := dtls.Server(t.pipe, latchedAddr{}, cfg)
+	conn, err := dtls.Server(t.pipe, t.pipe.RemoteAddr(), cfg)
 	if err != nil {
 		t.mu.Unlock()
 		return fmt.Errorf("litemedia: dtls: %w", err)

@@ -2,57 +2,61 @@ package litemedia
 
 import (
 	"net"
-	"net/netip"
 	"time"
 
 	"github.com/pion/transport/v5/packetio"
 )
 
-// dtlsPipe is the net.PacketConn the pion/dtls server runs on: the
-// transport's reader goroutine writes DTLS records into in, and the server
-// writes its records straight to the call's socket, to the latched page
-// address. DTLS is only the handshake (and later SCTP), so the extra copy
-// into in is off the media path.
-type dtlsPipe struct {
-	in     *packetio.Buffer
-	conn   *net.UDPConn
-	remote func() (netip.AddrPort, bool)
+// DTLSPipe is the net.PacketConn pion/dtls runs on when one socket reader
+// sorts STUN, DTLS and SRTP itself: the reader hands DTLS records to
+// Deliver, and DTLS writes its records through write, straight to the
+// socket. DTLS is only the handshake (and later SCTP), so the extra copy
+// into the buffer is off the media path. The gateway's transports use it,
+// and so does the test page client leanpage.
+type DTLSPipe struct {
+	in    *packetio.Buffer
+	write func([]byte) (int, error)
+	local net.Addr
 }
 
-// latchedAddr is the only remote address the DTLS server ever sees: the
-// page's address is whatever ICE latched, which may change under it.
-type latchedAddr struct{}
+// peerAddr is the only remote address DTLS ever sees: where records go
+// is write's business (the gateway's is whatever ICE latched, which may
+// change under it).
+type peerAddr struct{}
 
-func (latchedAddr) Network() string { return "udp" }
-func (latchedAddr) String() string  { return "ice-latched" }
+func (peerAddr) Network() string { return "udp" }
+func (peerAddr) String() string  { return "ice-peer" }
 
-// maxDTLSBuffered bounds what an authenticated but misbehaving page can
-// make the transport hold while the DTLS server is slow to read.
+// maxDTLSBuffered bounds what an authenticated but misbehaving peer can
+// make the reader hold while DTLS is slow to read.
 const maxDTLSBuffered = 64 << 10
 
-func newDTLSPipe(conn *net.UDPConn, remote func() (netip.AddrPort, bool)) *dtlsPipe {
+// NewDTLSPipe returns a pipe whose records leave through write and whose
+// LocalAddr is local.
+func NewDTLSPipe(write func([]byte) (int, error), local net.Addr) *DTLSPipe {
 	in := packetio.NewBuffer()
 	in.SetLimitSize(maxDTLSBuffered)
-	return &dtlsPipe{in: in, conn: conn, remote: remote}
+	return &DTLSPipe{in: in, write: write, local: local}
 }
 
-func (p *dtlsPipe) ReadFrom(b []byte) (int, net.Addr, error) {
+// Deliver queues one received DTLS record for DTLS to read. When the
+// buffer is full the record is dropped; DTLS retransmits.
+func (p *DTLSPipe) Deliver(record []byte) { _, _ = p.in.Write(record, nil) }
+
+func (p *DTLSPipe) ReadFrom(b []byte) (int, net.Addr, error) {
 	n, _, err := p.in.Read(b, nil)
-	return n, latchedAddr{}, err
+	return n, peerAddr{}, err
 }
 
-// WriteTo drops records while nothing is latched; DTLS retransmits them.
-func (p *dtlsPipe) WriteTo(b []byte, _ net.Addr) (int, error) {
-	to, ok := p.remote()
-	if !ok {
-		return len(b), nil
-	}
-	return p.conn.WriteToUDPAddrPort(b, to)
-}
+// RemoteAddr is the peer address to give dtls.Client or dtls.Server:
+// ReadFrom reports it for every record.
+func (p *DTLSPipe) RemoteAddr() net.Addr { return peerAddr{} }
 
-// Close stops the DTLS server's reads; the socket belongs to the transport.
-func (p *dtlsPipe) Close() error                       { return p.in.Close() }
-func (p *dtlsPipe) LocalAddr() net.Addr                { return p.conn.LocalAddr() }
-func (p *dtlsPipe) SetDeadline(t time.Time) error      { return p.in.SetReadDeadline(t) }
-func (p *dtlsPipe) SetReadDeadline(t time.Time) error  { return p.in.SetReadDeadline(t) }
-func (p *dtlsPipe) SetWriteDeadline(_ time.Time) error { return nil }
+func (p *DTLSPipe) WriteTo(b []byte, _ net.Addr) (int, error) { return p.write(b) }
+
+// Close stops DTLS's reads; the socket belongs to the pipe's owner.
+func (p *DTLSPipe) Close() error                       { return p.in.Close() }
+func (p *DTLSPipe) LocalAddr() net.Addr                { return p.local }
+func (p *DTLSPipe) SetDeadline(t time.Time) error      { return p.in.SetReadDeadline(t) }
+func (p *DTLSPipe) SetReadDeadline(t time.Time) error  { return p.in.SetReadDeadline(t) }
+func (p *DTLSPipe) SetWriteDeadline(_ time.Time) error { return nil }

@@ -50,7 +50,7 @@ type Transport struct {
 	latched   chan struct{} // closed at the first valid check
 	lastCheck atomic.Int64  // unix ns of the last valid check from the latched address
 
-	pipe     *dtlsPipe
+	pipe     *DTLSPipe
 	mu       sync.Mutex // guards dtlsConn against Close during Connect
 	dtlsConn *dtls.Conn
 	badCert  atomic.Bool // VerifyPeerCertificate refused the page
@@ -127,7 +127,7 @@ func New(offerSDP string, cfg Config) (*Transport, error) {
 	})
 	if err == nil {
 		t.ice, t.icePwd, t.ufrag = newICELite(ufrag, o.ufrag, pwd), pwd, ufrag
-		t.pipe = newDTLSPipe(t.conn, t.Remote)
+		t.pipe = NewDTLSPipe(t.writeDTLS, t.conn.LocalAddr())
 		if t.mux != nil {
 			err = t.mux.register(ufrag, t) // the last step: from here the reader may call in
 		}
@@ -209,7 +209,7 @@ func (t *Transport) onDatagram(pkt []byte, from netip.AddrPort) {
 		t.onSTUN(pkt, from)
 	case b >= 20 && b <= 63:
 		if t.isRemote(from) {
-			_, _ = t.pipe.in.Write(pkt, nil) // full: dropped, DTLS retransmits
+			t.pipe.Deliver(pkt)
 		}
 	case b >= 128 && b <= 191:
 		if t.isRemote(from) {
@@ -425,4 +425,14 @@ func randomUint32() uint32 {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	return binary.BigEndian.Uint32(b[:])
+}
+
+// writeDTLS sends a DTLS record to the latched page address, or drops it
+// while nothing is latched (DTLS retransmits).
+func (t *Transport) writeDTLS(b []byte) (int, error) {
+	to, ok := t.Remote()
+	if !ok {
+		return len(b), nil
+	}
+	return t.conn.WriteToUDPAddrPort(b, to)
 }
