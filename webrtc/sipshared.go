@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 
 	"github.com/pion/rtp"
+
+	"github.com/webdial/webdial/internal/rawudp"
 )
 
 // sipSharedBatch is how many datagrams one read of the shared SIP-side
@@ -62,7 +64,7 @@ func newSIPShared(addr netip.Addr, port uint16, log *slog.Logger) (*sipShared, e
 // start starts the reader. With page set, RTP towards pages on the shared
 // ICE-lite socket is queued there and sent after each batch.
 func (s *sipShared) start(page *pageBatch) error {
-	rd, err := newSIPReader(s.conn)
+	rd, err := rawudp.NewBatch(s.conn, sipSharedBatch, relayMTU)
 	if err != nil {
 		return fmt.Errorf("%w: RTPShared: %w", ErrConfig, err)
 	}
@@ -122,11 +124,11 @@ func (s *sipShared) close() {
 	s.wg.Wait()
 }
 
-func (s *sipShared) readLoop(rd *sipReader, page *pageBatch) {
+func (s *sipShared) readLoop(rd *rawudp.Batch, page *pageBatch) {
 	defer s.wg.Done()
 	var hdr rtp.Header
 	for {
-		n, err := rd.read()
+		n, err := rd.Read()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -135,7 +137,7 @@ func (s *sipShared) readLoop(rd *sipReader, page *pageBatch) {
 		}
 		s.mu.RLock()
 		for i := range n {
-			pkt, from, ok := rd.datagram(i)
+			pkt, from, ok := rd.Datagram(i)
 			var rt sharedRoute
 			if ok {
 				rt = s.routes[from]

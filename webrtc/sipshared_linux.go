@@ -10,18 +10,6 @@ import (
 	"github.com/webdial/webdial/webrtc/internal/litemedia"
 )
 
-// sipReader reads the shared SIP-side socket: recvmmsg on Linux.
-type sipReader struct{ b *rawudp.Batch }
-
-func newSIPReader(conn *net.UDPConn) (*sipReader, error) {
-	b, err := rawudp.NewBatch(conn, sipSharedBatch, relayMTU)
-	return &sipReader{b}, err
-}
-
-func (r *sipReader) read() (int, error) { return r.b.Read() }
-
-func (r *sipReader) datagram(i int) ([]byte, netip.AddrPort, bool) { return r.b.Datagram(i) }
-
 // sipBatchOut queues RTP towards SIP on the shared socket and sends the
 // queue with sendmmsg when flushed. One goroutine at a time uses it: the
 // shared ICE-lite socket's reader, which flushes after each batch.

@@ -9,30 +9,6 @@ import (
 	"github.com/webdial/webdial/webrtc/internal/litemedia"
 )
 
-// sipReader reads the shared SIP-side socket one datagram at a time
-// outside Linux.
-type sipReader struct {
-	conn *net.UDPConn
-	buf  []byte
-	n    int
-	from netip.AddrPort
-}
-
-func newSIPReader(conn *net.UDPConn) (*sipReader, error) {
-	return &sipReader{conn: conn, buf: make([]byte, relayMTU)}, nil
-}
-
-func (r *sipReader) read() (int, error) {
-	n, from, err := r.conn.ReadFromUDPAddrPort(r.buf)
-	if err != nil {
-		return 0, err
-	}
-	r.n, r.from = n, netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-	return 1, nil
-}
-
-func (r *sipReader) datagram(int) ([]byte, netip.AddrPort, bool) { return r.buf[:r.n], r.from, true }
-
 // sipBatchOut sends at once outside Linux: there is no sendmmsg.
 type sipBatchOut struct{ conn *net.UDPConn }
 

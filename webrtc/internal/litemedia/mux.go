@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 
 	"github.com/pion/stun/v4"
+
+	"github.com/webdial/webdial/internal/rawudp"
 )
 
 // muxBatch is how many datagrams one recvmmsg reads at most.
@@ -68,7 +70,7 @@ type Mux struct {
 	local netip.AddrPort
 	after func() // MuxConfig.AfterBatch
 	log   *slog.Logger
-	batch *batchReader
+	batch *rawudp.Batch
 	req   stun.Message // reader goroutine only
 
 	mu      sync.RWMutex
@@ -95,7 +97,7 @@ func NewMux(cfg MuxConfig) (*Mux, error) {
 		rb = defaultMuxReadBuffer
 	}
 	_ = conn.SetReadBuffer(rb) // best effort: a smaller buffer only risks loss under load
-	b, err := newBatchReader(conn)
+	b, err := rawudp.NewBatch(conn, muxBatch, receiveMTU)
 	if err != nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("litemedia: listen: %w", err)
@@ -194,7 +196,7 @@ func (m *Mux) latch(t *Transport, old *netip.AddrPort, from netip.AddrPort) bool
 func (m *Mux) readLoop() {
 	defer m.wg.Done()
 	for {
-		n, err := m.batch.read()
+		n, err := m.batch.Read()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -202,7 +204,7 @@ func (m *Mux) readLoop() {
 			continue // one-shot errors such as ICMP port unreachable
 		}
 		for i := range n {
-			pkt, from, ok := m.batch.datagram(i)
+			pkt, from, ok := m.batch.Datagram(i)
 			if !ok || len(pkt) == 0 {
 				m.unknown.Add(1)
 				continue
