@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -98,7 +99,8 @@ func dialPages(t *testing.T, ctx context.Context, b *bed, got []echoCollector) [
 func TestRTPSharedCallsApart(t *testing.T) { forEachRTPSharedEngine(t, testRTPSharedCallsApart) }
 
 func testRTPSharedCallsApart(t *testing.T, e engine) {
-	echo := startEcho(t, sipecho.Options{EpollMedia: true})
+	var observed atomic.Int64 // the load test times the page-to-SIP leg with Observe
+	echo := startEcho(t, sipecho.Options{EpollMedia: true, Observe: func([]byte) { observed.Add(1) }})
 	b := newBed(t, echo.Addr().String(), e.with(nil))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -116,6 +118,9 @@ func testRTPSharedCallsApart(t *testing.T, e engine) {
 		if n := sc.Echoed.Load(); n != packets {
 			t.Fatalf("sip call %s echoed %d, want %d", sc.ID, n, packets)
 		}
+	}
+	if n := observed.Load(); n != calls*packets {
+		t.Fatalf("echo observed %d packets, want %d", n, calls*packets)
 	}
 	if u, c := sh.unknown.Load(), sh.collisions.Load(); u != 0 || c != 0 {
 		t.Fatalf("unknown %d, collisions %d", u, c)

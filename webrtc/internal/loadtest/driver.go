@@ -7,6 +7,8 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -41,6 +43,43 @@ type Result struct {
 	OtherCPUPercent   float64 `json:"otherCpuPercent"`        // machine minus gateway and driver: other processes
 	SoftirqCPUPercent float64 `json:"ksoftirqdCpuPercent"`    // ksoftirqd threads (part of other): deferred network work
 	Pages             string  `json:"pages"`                  // -pages
+	DriverGCs         uint32  `json:"driverGCs"`              // the load generator's garbage collections in the window
+	DriverAllocMB     float64 `json:"driverAllocMB"`          // the load generator's heap allocations in the window
+	ToSIPp50ms        float64 `json:"toSipP50ms,omitempty"`   // page -> gateway -> echo leg (not timed with -rtp-shared=false: SharedMedia echo)
+	ToSIPp99ms        float64 `json:"toSipP99ms,omitempty"`
+}
+
+// legHistogram times one leg of the round trip from the send time in each
+// packet, in 10 µs buckets up to 200 ms, without allocating per packet.
+type legHistogram struct {
+	mu      sync.Mutex
+	buckets [20000]int64
+	n       int64
+}
+
+func (h *legHistogram) observe(rtp []byte) {
+	if len(rtp) < 12+8 {
+		return
+	}
+	d := time.Since(epoch) - time.Duration(binary.BigEndian.Uint64(rtp[12:]))
+	i := min(max(int(d/(10*time.Microsecond)), 0), len(h.buckets)-1)
+	h.mu.Lock()
+	h.buckets[i]++
+	h.n++
+	h.mu.Unlock()
+}
+
+func (h *legHistogram) quantile(q float64) float64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	want := int64(q * float64(h.n))
+	var seen int64
+	for i, c := range h.buckets {
+		if seen += c; seen > want {
+			return float64(i) / 100
+		}
+	}
+	return 0
 }
 
 type peer struct {
@@ -79,7 +118,8 @@ func cpuNow() time.Duration {
 
 func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	res := Result{Calls: n}
-	echo, err := sipecho.Listen(sipecho.Options{SharedMedia: leanDriver && !rtpShared, EpollMedia: leanDriver && rtpShared})
+	var fwd legHistogram
+	echo, err := sipecho.Listen(sipecho.Options{SharedMedia: leanDriver && !rtpShared, EpollMedia: leanDriver && rtpShared, Observe: fwd.observe})
 	if err != nil {
 		return res, err
 	}
@@ -112,7 +152,11 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	var wg sync.WaitGroup
 	var failed atomic.Int64
 	for i := range peers {
-		p := &peer{id: uint32(i + 1)}
+		// Room for every sample of the window up front: 500 peers growing
+		// their slices at the same sample count made the driver stall
+		// (memclr, page faults, GC) every time the counts doubled.
+		samples := int(window/packetTime) + 1000
+		p := &peer{id: uint32(i + 1), rtts: make([]time.Duration, 0, samples), at: make([]time.Duration, 0, samples)}
 		peers[i] = p
 		tok, err := sealer.Seal(token.Claims{Destination: "sip:echo@example.com", Audience: origin})
 		if err != nil {
@@ -139,10 +183,19 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 
 	// Media: every peer sends a packet every 20 ms, phases spread.
 	allocSnapshot(base, "start")
+	driverAllocs("start")
 	g0, err := fetchStats(base)
 	if err != nil {
 		return res, err
 	}
+	// The load generator must not stall the round trips it times: its own
+	// collector (x/net's ReadBatch allocates an address per datagram,
+	// ~40 MB in a 500-call window) stays off during the window, from a
+	// freshly collected heap. The gateway's collector runs as configured.
+	runtime.GC()
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
 	d0, t0, m0, k0 := cpuNow(), time.Now(), machineBusy(), ksoftirqdBusy()
 	var sent atomic.Int64
 	stop := make(chan struct{})
@@ -167,10 +220,14 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	sw.Wait()
 	g1, err := fetchStats(base)
 	allocSnapshot(base, "end")
+	driverAllocs("end")
 	if err != nil {
 		return res, err
 	}
 	d1, t1, m1, k1 := cpuNow(), time.Now(), machineBusy(), ksoftirqdBusy()
+	runtime.ReadMemStats(&ms1)
+	res.DriverGCs = ms1.NumGC - ms0.NumGC
+	res.DriverAllocMB = float64(ms1.TotalAlloc-ms0.TotalAlloc) / (1 << 20)
 	time.Sleep(time.Second) // let the last echoes arrive
 
 	var all []time.Duration
@@ -187,12 +244,16 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 	if os.Getenv("LOADTEST_TIMELINE") != "" {
 		timeline(peers)
 	}
+	if path := os.Getenv("LOADTEST_SLOW"); path != "" {
+		writeSlow(path, peers)
+	}
 	slices.Sort(all)
 	if len(all) > 0 {
 		res.RTTp50ms = ms(all[len(all)/2])
 		res.RTTp99ms = ms(all[len(all)*99/100])
 		res.RTTmaxms = ms(all[len(all)-1])
 	}
+	res.ToSIPp50ms, res.ToSIPp99ms = fwd.quantile(0.5), fwd.quantile(0.99)
 	wall := t1.Sub(t0)
 	gcpu := time.Duration(g1.CPUNanos - g0.CPUNanos)
 	res.GatewayCPUPercent = 100 * gcpu.Seconds() / wall.Seconds()
@@ -238,14 +299,19 @@ func runOnce(n int, window time.Duration, parallel int) (Result, error) {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// timeline prints p50/p99 per second of the window, to find where
+// timeline prints p50/p99/max per second of the window (or per
+// LOADTEST_TIMELINE, if that is a duration), by send time, to find where
 // latency builds up.
 func timeline(peers []*peer) {
+	bucket := time.Second
+	if d, err := time.ParseDuration(os.Getenv("LOADTEST_TIMELINE")); err == nil && d > 0 {
+		bucket = d
+	}
 	buckets := map[int][]time.Duration{}
 	for _, p := range peers {
 		p.mu.Lock()
 		for i, r := range p.rtts {
-			sec := int(p.at[i] / time.Second)
+			sec := int(p.at[i] / bucket)
 			buckets[sec] = append(buckets[sec], r)
 		}
 		p.mu.Unlock()
@@ -258,7 +324,7 @@ func timeline(peers []*peer) {
 	for _, k := range keys {
 		b := buckets[k]
 		slices.Sort(b)
-		log.Printf("t=%ds n=%d p50=%.2fms p99=%.2fms", k, len(b), ms(b[len(b)/2]), ms(b[len(b)*99/100]))
+		log.Printf("t=%v n=%d p50=%.2fms p99=%.2fms max=%.2fms", time.Duration(k)*bucket, len(b), ms(b[len(b)/2]), ms(b[len(b)*99/100]), ms(b[len(b)-1]))
 	}
 }
 
@@ -300,7 +366,6 @@ func sendPerPeer(peers []*peer, sent *atomic.Int64, stop chan struct{}, sw *sync
 // packet. Each packet still carries its own send time, taken just before it
 // is written, so the round trip is measured per packet as before.
 func sendAll(peers []*peer, sent *atomic.Int64, stop chan struct{}, flush func()) {
-	const sendSlot = time.Millisecond
 	n := len(peers)
 	payload := make([]byte, 160)
 	start := time.Now()
@@ -332,6 +397,9 @@ func sendAll(peers []*peer, sent *atomic.Int64, stop chan struct{}, flush func()
 }
 
 const packetTime = 20 * time.Millisecond
+
+// sendSlot is how often sendAll wakes up (-send-slot).
+var sendSlot = time.Millisecond
 
 func (p *peer) send(payload []byte, sent *atomic.Int64) {
 	binary.BigEndian.PutUint64(payload, uint64(time.Since(epoch)))

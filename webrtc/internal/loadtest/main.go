@@ -39,6 +39,7 @@ func main() {
 	flag.BoolVar(&iceLite, "ice-lite", false, "the gateway answers with its ICE-lite engine (webrtc.Config.ICELite) instead of a pion PeerConnection")
 	flag.BoolVar(&iceLiteShared, "ice-lite-shared", false, "with -ice-lite: one shared ICE-lite socket for every call (webrtc.Config.ICELiteShared)")
 	flag.BoolVar(&rtpShared, "rtp-shared", false, "one SIP-side RTP socket for every call (webrtc.Config.RTPShared); the lean driver's echo then gives each call its own port (sipecho.EpollMedia)")
+	flag.DurationVar(&sendSlot, "send-slot", sendSlot, "the lean driver sends the packets due in each slot of this length together")
 	flag.Parse()
 	log.SetFlags(0)
 	if *role == "gateway" {

@@ -3,6 +3,7 @@ package main
 import (
 	"log"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"time"
 )
@@ -29,4 +30,22 @@ func driverProfile() {
 		time.Sleep(10 * time.Second)
 		pprof.StopCPUProfile()
 	}()
+}
+
+// driverAllocs writes the driver's allocation profile as of now to
+// $LOADTEST_DRIVERALLOCS.name (compare the start and the end of the
+// window with pprof -base).
+func driverAllocs(name string) {
+	path := os.Getenv("LOADTEST_DRIVERALLOCS")
+	if path == "" {
+		return
+	}
+	f, err := os.Create(path + "." + name)
+	if err != nil {
+		log.Printf("driver allocs: %v", err)
+		return
+	}
+	defer f.Close()
+	runtime.GC()
+	_ = pprof.Lookup("allocs").WriteTo(f, 0)
 }

@@ -31,6 +31,8 @@ type epollEcho struct {
 	names []syscall.RawSockaddrInet6
 	bufs  [][]byte
 	done  chan struct{}
+
+	observe func([]byte) // Options.Observe, or nil
 }
 
 type epollSock struct {
@@ -41,14 +43,15 @@ type epollSock struct {
 // wakeID is the epoll data of the wake pipe; sockets get ids from 1.
 const wakeID = 0
 
-func newEpollEcho() (*epollEcho, error) {
+func newEpollEcho(observe func([]byte)) (*epollEcho, error) {
 	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
 	}
 	e := &epollEcho{epfd: epfd, socks: map[int32]*epollSock{}, done: make(chan struct{}),
 		in: make([]rawudp.Mmsghdr, epollBatch), iov: make([]syscall.Iovec, epollBatch),
-		names: make([]syscall.RawSockaddrInet6, epollBatch), bufs: make([][]byte, epollBatch)}
+		names: make([]syscall.RawSockaddrInet6, epollBatch), bufs: make([][]byte, epollBatch),
+		observe: observe}
 	if err := syscall.Pipe2(e.wake[:], syscall.O_NONBLOCK|syscall.O_CLOEXEC); err != nil {
 		_ = syscall.Close(epfd)
 		return nil, err
@@ -149,6 +152,9 @@ func (e *epollEcho) drain(s *epollSock) {
 		}
 		for i := range n {
 			e.iov[i].SetLen(int(e.in[i].N)) // the reply is the datagram, to its source
+			if e.observe != nil {
+				e.observe(e.bufs[i][:e.in[i].N])
+			}
 		}
 		sent := 0
 		for sent < n {

@@ -11,7 +11,7 @@ import (
 // goroutine per call.
 type epollEcho struct{}
 
-func newEpollEcho() (*epollEcho, error) { return nil, errors.New("sipecho: no epoll") }
+func newEpollEcho(func([]byte)) (*epollEcho, error) { return nil, errors.New("sipecho: no epoll") }
 
 func (e *epollEcho) listen(*Call) (int32, netip.AddrPort, error) {
 	return 0, netip.AddrPort{}, errors.New("sipecho: no epoll")

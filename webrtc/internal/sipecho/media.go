@@ -49,6 +49,9 @@ func (s *Server) echo(c *Call, te int) {
 			c.mu.Unlock()
 			continue
 		}
+		if s.opts.Observe != nil {
+			s.opts.Observe(buf[:n])
+		}
 		if c.first == nil {
 			c.mu.Lock()
 			c.first = append([]byte(nil), buf[12:n]...)

@@ -49,6 +49,11 @@ type Options struct {
 	// first payload; Call.Echoed counts. Linux only (amd64, arm64);
 	// elsewhere a goroutine per call. Ignored with SharedMedia.
 	EpollMedia bool
+	// Observe, if set, is called with every packet a call's own media
+	// port echoes (EpollMedia or no media option), before it is echoed,
+	// on the echoing goroutine: load tests time the page-to-SIP
+	// leg with it. SharedMedia does not call it.
+	Observe func(rtp []byte)
 }
 
 // Server is the UAS.
@@ -106,7 +111,7 @@ func Listen(opts Options) (*Server, error) {
 		s.wg.Add(1)
 		go s.echoShared()
 	} else if opts.EpollMedia && epollSupported {
-		if s.ep, err = newEpollEcho(); err != nil {
+		if s.ep, err = newEpollEcho(opts.Observe); err != nil {
 			_ = c.Close()
 			return nil, err
 		}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package main
+
+import "log"
+
+func writeSlow(string, []*peer) { log.Print("LOADTEST_SLOW: Linux only") }
