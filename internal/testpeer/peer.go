@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"text/template"
 	"time"
@@ -74,9 +73,7 @@ func Start(t testing.TB, name string, opts Options) *Peer {
 	p.cmd.Dir = dir
 	p.cmd.Stdout = &lockedWriter{w: p.out}
 	p.cmd.Stderr = p.cmd.Stdout
-	// Its own process group, so daemons that fork workers (kamailio) are
-	// stopped as a whole by signalling -pid, and nothing else is touched.
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	ownProcessGroup(p.cmd)
 	if err := p.cmd.Start(); err != nil {
 		t.Fatalf("testpeer: start %s: %v", name, err)
 	}
@@ -136,16 +133,15 @@ func (p *Peer) Stop() {
 	if p.Exited() {
 		return
 	}
-	pgid := -p.cmd.Process.Pid
-	_ = syscall.Kill(pgid, syscall.SIGTERM)
+	terminateGroup(p.cmd)
 	select {
 	case <-p.done:
 	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(pgid, syscall.SIGKILL)
+		killGroup(p.cmd)
 		<-p.done
 	}
 	// Workers that outlived the leader still carry its group id.
-	_ = syscall.Kill(pgid, syscall.SIGKILL)
+	killGroup(p.cmd)
 }
 
 func (p *Peer) waitListen(ctx context.Context, spec string) error {

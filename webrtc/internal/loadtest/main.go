@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command loadtest measures the webdial gateway under N concurrent bridged
 // calls. It starts the gateway in a child process (so its CPU is measured
 // alone), a Go RTP echo as the SIP side and N pion page clients in this

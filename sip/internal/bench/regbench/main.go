@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command regbench runs one SIPp digest-REGISTER scenario against webdial's
 // registrar (sip.Server, stateless UDP path) and against Kamailio 5.6
 // (auth module, no database, in-memory usrloc, 2 children) in one run,

@@ -1,3 +1,5 @@
+//go:build unix
+
 // Command literelay compares two server-side WebRTC media paths on the
 // same harness: litemedia's inline ICE-lite/DTLS-SRTP transport (-impl
 // lite; -impl lite-shared: the same with one shared litemedia.Mux socket
