@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"sync"
 
 	sipgosip "github.com/emiago/sipgo/sip"
 )
@@ -15,8 +14,6 @@ import (
 // maxUDPMessage bounds a datagram the stateless path parses; larger ones
 // are dropped (RFC 3261 §18.1.1 keeps UDP requests well under this).
 const maxUDPMessage = 8192
-
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // readFilter runs in sipgo's stream readers (TCP) before sipgo parses
 // anything and applies the per-source limits. UDP is read by udpMux, which

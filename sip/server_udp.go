@@ -39,10 +39,14 @@ type udpMux struct {
 	conn    *net.UDPConn
 	pipe    *pipeConn
 	backlog chan struct{}
+	// replyBufs holds the buffers replies are written into, each kept
+	// until its batch is sent.
+	replyBufs sync.Pool
 }
 
 func newUDPMux(st *state, conn *net.UDPConn) *udpMux {
-	return &udpMux{st: st, conn: conn, pipe: newPipeConn(conn), backlog: make(chan struct{}, 1)}
+	return &udpMux{st: st, conn: conn, pipe: newPipeConn(conn), backlog: make(chan struct{}, 1),
+		replyBufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
 }
 
 // read is one reader goroutine; it returns when the socket is closed.
@@ -97,7 +101,7 @@ func (m *udpMux) read(primary bool) error {
 		}
 		b.flush()
 		for i, buf := range bufs {
-			bufPool.Put(buf)
+			m.replyBufs.Put(buf)
 			bufs[i] = nil
 		}
 		bufs = bufs[:0]
@@ -126,7 +130,7 @@ func (m *udpMux) serve(b *udpBatcher, i int) *bytes.Buffer {
 		return nil
 	}
 	if register {
-		buf := bufPool.Get().(*bytes.Buffer)
+		buf := m.replyBufs.Get().(*bytes.Buffer)
 		buf.Reset()
 		if code, ok := st.fastRegisterSafe(data, src, buf); ok {
 			if code == 200 {
@@ -135,7 +139,7 @@ func (m *udpMux) serve(b *udpBatcher, i int) *bytes.Buffer {
 			b.reply(i, buf.Bytes())
 			return buf
 		}
-		bufPool.Put(buf)
+		m.replyBufs.Put(buf)
 	}
 	res, pass := st.filterUDP(data, src)
 	if pass {
@@ -145,7 +149,7 @@ func (m *udpMux) serve(b *udpBatcher, i int) *bytes.Buffer {
 	if res == nil {
 		return nil
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
+	buf := m.replyBufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	res.StringWrite(buf)
 	if register && res.StatusCode == 200 {
