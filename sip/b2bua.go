@@ -66,7 +66,7 @@ func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c 
 		st.reject(in, tx, code, reason)
 		return
 	}
-	if st.isSelf(route.Target) {
+	if st.isSelf(route.Target) || (route.NextHop != "" && st.isSelf("sip:"+route.NextHop)) {
 		// The target is this server or its dialer: bridging would loop,
 		// each hop a fresh call with a fresh Max-Forwards.
 		end(482, CauseNoRoute)
@@ -97,7 +97,7 @@ func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c 
 	ringCtx, cancelRing := context.WithTimeout(in.Context(), st.lim.RingTimeout)
 	stopOnShutdown := context.AfterFunc(st.ctx, cancelRing)
 	out, err := st.dialer.Dial(ringCtx, DialRequest{
-		Target: route.Target, From: from, Proxy: route.Proxy,
+		Target: route.Target, From: from, Proxy: route.Proxy, NextHop: route.NextHop,
 		Username: route.Username, Password: route.Password, Realm: route.Realm,
 		SDP: req.Body(), MaxForwards: maxFwd,
 		OnProgress: func(p Progress) {

@@ -114,7 +114,8 @@ func bindBob(t *testing.T, ts *testServer, port int) {
 	t.Helper()
 	now := time.Now()
 	_, err := ts.srv.st.Load().locations.Update(context.Background(), "bob@"+testDomain, now,
-		[]Binding{{Contact: "sip:bob@127.0.0.1:" + strconv.Itoa(port), Expires: now.Add(time.Hour)}}, nil, false, 0)
+		[]Binding{{Contact: "sip:bob@127.0.0.1:" + strconv.Itoa(port), Expires: now.Add(time.Hour),
+			Source: "udp:127.0.0.1:" + strconv.Itoa(port)}}, nil, false, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,4 +279,30 @@ func freeMediaBase(t *testing.T) int {
 	}
 	t.Fatal("no 4 consecutive free UDP ports")
 	return 0
+}
+
+// TestB2BUASippContactElsewhereReachesSource: bob's contact names a
+// premium-rate number at a third-party host, as a stolen password lets an
+// attacker register; the anonymous call still reaches only the device
+// that registered (the binding's source), never that host.
+func TestB2BUASippContactElsewhereReachesSource(t *testing.T) {
+	ts := startB2BUA(t, nil)
+	uas := startB2BUAUAS(t, "", 1)
+	const elsewhere = "sip:+19005550100@192.0.2.1:5060" // TEST-NET-1
+	now := time.Now()
+	_, err := ts.srv.st.Load().locations.Update(context.Background(), "bob@"+testDomain, now,
+		[]Binding{{Contact: elsewhere, Expires: now.Add(time.Hour), Source: "udp:127.0.0.1:" + strconv.Itoa(uas.port)}}, nil, false, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := runB2BUAUAC(t, ts, "b2bua_uac_anon.xml", "sip:bob@"+testDomain, 1)
+	if st.Successful != 1 || st.Failed != 0 {
+		t.Fatalf("caller stats %+v, want 1 successful", st)
+	}
+	if ust := uas.wait(t); ust.Successful != 1 {
+		t.Fatalf("callee stats %+v, want 1 successful", ust)
+	}
+	if msgs := uas.messages(); !strings.Contains(msgs, "INVITE "+elsewhere+" SIP/2.0") {
+		t.Fatalf("the registering device did not get the INVITE for its contact:\n%s", msgs)
+	}
 }

@@ -82,5 +82,9 @@ func newCancel(inv *sipmsg.Request) *sipmsg.Request {
 	req.AppendHeader(sipmsg.HeaderClone(inv.CallID()))
 	req.AppendHeader(&sipmsg.CSeqHeader{SeqNo: inv.CSeq().SeqNo, MethodName: sipmsg.CANCEL})
 	req.SetTransport(inv.Transport())
+	// A CANCEL goes where its INVITE went (RFC 3261 §9.1), NextHop too.
+	if dest := inv.MessageData.Destination(); dest != "" {
+		req.SetDestination(dest)
+	}
 	return req
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	sipmsg "github.com/emiago/sipgo/sip"
@@ -23,6 +24,12 @@ type DialRequest struct {
 	// INVITE goes there with a pre-loaded Route (loose routing); the
 	// Request-URI stays Target.
 	Proxy string
+	// NextHop, if set, is the "ip:port" the INVITE (and its CANCEL) is
+	// sent to, whatever Target and Proxy name, with no header naming it:
+	// a registrar's router uses it to reach a contact at the address its
+	// REGISTER came from (NAT), and never at a host the contact names.
+	// Requests inside the dialog follow the callee's Contact as usual.
+	NextHop string
 	// Username and Password are the server-held credentials used to
 	// answer 401 (Authorization) and 407 (Proxy-Authorization)
 	// challenges, each realm at most once per call. If Username is
@@ -64,6 +71,7 @@ type invite struct {
 	contact   *sipmsg.ContactHeader
 	userAgent string
 	route     *sipmsg.Uri // pre-loaded outbound proxy route
+	nextHop   string      // DialRequest.NextHop, normalised, or ""
 	maxFwd    sipmsg.MaxForwardsHeader
 	sdp       []byte
 	req       *sipmsg.Request // current INVITE (one per auth round)
@@ -120,6 +128,13 @@ func (d *Dialer) newInvite(r DialRequest) (*invite, error) {
 		}
 		inv.route = &u
 	}
+	if r.NextHop != "" {
+		ap, err := netip.ParseAddrPort(r.NextHop)
+		if err != nil || ap.Port() == 0 || ap.Addr().Zone() != "" {
+			return nil, fmt.Errorf("%w: NextHop %q is not an ip:port", ErrBadDialRequest, r.NextHop)
+		}
+		inv.nextHop = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String()
+	}
 	// 128 random bits: a Call-ID must be globally unique (RFC 3261 8.1.1.4)
 	// and must not reveal anything about the server or the caller.
 	inv.callID = rand.Text()
@@ -170,6 +185,9 @@ func (inv *invite) build(creds []credential) *sipmsg.Request {
 	req.AppendHeader(sipmsg.NewHeader("Allow", allowMethods))
 	req.AppendHeader(sipmsg.NewHeader("User-Agent", inv.userAgent))
 	req.SetTransport(inv.transport)
+	if inv.nextHop != "" {
+		req.SetDestination(inv.nextHop)
+	}
 	return req
 }
 

@@ -24,7 +24,8 @@
 // destination gets 403 with a constant reason phrase and never reaches the
 // [Router], the [Dialer] or a call record. Only then do the call caps of
 // [Limits] apply, and the Router picks the target ([LocationRouter] by
-// default: registered users of Domain).
+// default: registered users of Domain, reached at the address their
+// REGISTER came from, whatever host their contact names).
 //
 // # B2BUA
 //

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	sipgosip "github.com/emiago/sipgo/sip"
+
 	"github.com/webdial/webdial/anon"
 )
 
@@ -48,6 +50,9 @@ type Route struct {
 	Target string
 	// Proxy is an optional outbound proxy "host:port".
 	Proxy string
+	// NextHop, if set, is the "ip:port" the INVITE is sent to whatever
+	// Target and Proxy name (see [DialRequest].NextHop).
+	NextHop string
 	// From is the outbound From. If empty, the caller's identity
 	// (RouteRequest.Caller as a sip: URI).
 	From string
@@ -62,6 +67,15 @@ type Route struct {
 
 // LocationRouter routes calls for users of Domain to their freshest
 // registered contact, and refuses everything else with ErrNoRoute.
+//
+// A contact can name any host, so by default a call goes to the address
+// its REGISTER came from (UDP: [Route].NextHop), or, over other
+// transports, only to a contact whose host is that address. Otherwise a
+// registered user, or anyone who has guessed a user's password, could
+// point a contact at a PSTN gateway that trusts this server's address,
+// and every caller allowed to reach that user, anonymous visitors
+// included, would be bridged there (toll fraud), or at hosts inside the
+// network.
 type LocationRouter struct {
 	// Locations is the registrar's store. Required.
 	Locations LocationStore
@@ -70,6 +84,10 @@ type LocationRouter struct {
 	Domain string
 	// Now is the clock. If nil, time.Now.
 	Now func() time.Time
+	// TrustContacts sends calls to the host each contact names, as the
+	// device wrote it. Set it only when every registered device is
+	// trusted and reachable at the address in its contact.
+	TrustContacts bool
 }
 
 var _ Router = (*LocationRouter)(nil)
@@ -88,8 +106,39 @@ func (r *LocationRouter) Route(ctx context.Context, req RouteRequest) (Route, er
 	if err != nil {
 		return Route{}, fmt.Errorf("sip: location lookup: %w", err)
 	}
-	if len(bs) == 0 {
-		return Route{}, ErrUnavailable
+	for _, b := range bs {
+		if r.TrustContacts {
+			return Route{Target: b.Contact}, nil
+		}
+		if rt, ok := routeToSource(b); ok {
+			return rt, nil
+		}
 	}
-	return Route{Target: bs[0].Contact}, nil
+	return Route{}, ErrUnavailable
+}
+
+// routeToSource is the route to b that reaches only the address its
+// REGISTER came from; ok is false when there is none (no recorded source,
+// or a contact naming another host over a transport that cannot be sent
+// to the source's port).
+func routeToSource(b Binding) (rt Route, ok bool) {
+	transport, addr, _ := strings.Cut(b.Source, ":")
+	src, err := netip.ParseAddrPort(addr)
+	if err != nil || src.Port() == 0 {
+		return Route{}, false
+	}
+	if transport == "udp" {
+		return Route{Target: b.Contact, NextHop: src.String()}, true
+	}
+	// A stream's source port is the device's ephemeral one: reach the
+	// contact itself, and only if it is the device's own address.
+	var u sipgosip.Uri
+	if sipgosip.ParseUri(b.Contact, &u) != nil {
+		return Route{}, false
+	}
+	host, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(u.Host, "["), "]"))
+	if err != nil || host.Unmap() != src.Addr().Unmap() {
+		return Route{}, false
+	}
+	return Route{Target: b.Contact}, true
 }
