@@ -175,6 +175,9 @@ func (c *Call) buildRequest(method sipmsg.RequestMethod, seq uint32) *sipmsg.Req
 	}
 	req.AppendHeader(sipmsg.NewHeader("User-Agent", c.d.cfg.UserAgent))
 	req.SetTransport(c.transport)
+	if c.nextHop != "" && len(c.routes) == 0 {
+		req.SetDestination(c.nextHop)
+	}
 	return req
 }
 

@@ -28,7 +28,9 @@ type DialRequest struct {
 	// sent to, whatever Target and Proxy name, with no header naming it:
 	// a registrar's router uses it to reach a contact at the address its
 	// REGISTER came from (NAT), and never at a host the contact names.
-	// Requests inside the dialog follow the callee's Contact as usual.
+	// The dialog's own requests (ACK, BYE) go there too, unless the
+	// answer set a route (Record-Route): a device behind NAT often names
+	// a private address in the Contact of its answer.
 	NextHop string
 	// Username and Password are the server-held credentials used to
 	// answer 401 (Authorization) and 407 (Proxy-Authorization)
@@ -62,6 +64,7 @@ type dialogBase struct {
 	from       *sipmsg.FromHeader
 	inviteCSeq uint32
 	transport  string
+	nextHop    string // DialRequest.NextHop, normalised, or ""
 }
 
 // invite is one Dial in progress.
@@ -71,7 +74,6 @@ type invite struct {
 	contact   *sipmsg.ContactHeader
 	userAgent string
 	route     *sipmsg.Uri // pre-loaded outbound proxy route
-	nextHop   string      // DialRequest.NextHop, normalised, or ""
 	maxFwd    sipmsg.MaxForwardsHeader
 	sdp       []byte
 	req       *sipmsg.Request // current INVITE (one per auth round)
