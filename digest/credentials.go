@@ -161,6 +161,13 @@ func parseCredentials(s string, c *credentials) error {
 			return err
 		}
 	}
+	return c.complete()
+}
+
+// complete checks the parameters of a parsed credential together: a
+// printable user name, username or username* (not both, and username*
+// never hashed), and realm, nonce, uri and response all present.
+func (c *credentials) complete() error {
 	for k := 0; k < len(c.username); k++ {
 		if b := c.username[k]; b < 0x20 || b == 0x7f {
 			return fmt.Errorf("%w: control character in username", ErrMalformed)
