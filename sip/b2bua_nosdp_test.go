@@ -27,16 +27,7 @@ func TestB2BUACalleeAnswersWithoutSDP(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ts := startB2BUA(t, nil)
-			callee := newRawPeer(t)
-			bindBob(t, ts, callee.conn.LocalAddr().(*net.UDPAddr).Port)
-			c := dialServer(t, ts)
-			invite := inviteMsg(c.LocalAddr(), anonFrom, "sip:bob@"+testDomain, 1)
-			invite = strings.Replace(invite, "Content-Length: 0\r\n\r\n",
-				fmt.Sprintf("Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s", len(sdp), sdp), 1)
-			if _, err := c.Write([]byte(invite)); err != nil {
-				t.Fatal(err)
-			}
-			out := callee.expect("INVITE ")
+			c, invite, callee, out := callBob(t, ts, sdp)
 			contact := "Contact: <sip:bob@" + callee.conn.LocalAddr().String() + ">\r\n"
 			if tc.early {
 				callee.respond(out, "183 Session Progress", "callee", contact+"Content-Type: application/sdp\r\n", early)
@@ -89,16 +80,7 @@ func TestB2BUACalleeAnswersWithoutSDP(t *testing.T) {
 func TestB2BUALateInviteRetransmissionAfterBye(t *testing.T) {
 	sdp := "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4002 RTP/AVP 0\r\n"
 	ts := startB2BUA(t, nil)
-	callee := newRawPeer(t)
-	bindBob(t, ts, callee.conn.LocalAddr().(*net.UDPAddr).Port)
-	c := dialServer(t, ts)
-	invite := inviteMsg(c.LocalAddr(), anonFrom, "sip:bob@"+testDomain, 1)
-	invite = strings.Replace(invite, "Content-Length: 0\r\n\r\n",
-		fmt.Sprintf("Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s", len(sdp), sdp), 1)
-	if _, err := c.Write([]byte(invite)); err != nil {
-		t.Fatal(err)
-	}
-	out := callee.expect("INVITE ")
+	c, invite, callee, out := callBob(t, ts, sdp)
 	callee.respond(out, "200 OK", "callee", "Contact: <sip:bob@"+callee.conn.LocalAddr().String()+">\r\nContent-Type: application/sdp\r\n", sdp)
 	callee.expect("ACK ")
 	var res string
@@ -122,14 +104,7 @@ func TestB2BUALateInviteRetransmissionAfterBye(t *testing.T) {
 		}
 	}
 	send("ACK", 1)
-	if !pollUntil(5*time.Second, func() bool {
-		for _, r := range ts.Records() {
-			if r.Event == RecordAnswer {
-				return true
-			}
-		}
-		return false
-	}) {
+	if !pollUntil(5*time.Second, func() bool { return ts.countRecords(RecordAnswer) > 0 }) {
 		t.Fatal("no answer record")
 	}
 	send("BYE", 2)
@@ -159,14 +134,25 @@ func TestB2BUALateInviteRetransmissionAfterBye(t *testing.T) {
 		}
 		late = string(buf[:n])
 	}
-	starts := 0
-	for _, r := range ts.Records() {
-		if r.Event == RecordStart {
-			starts++
-		}
-	}
-	if starts != 1 {
+	if starts := ts.countRecords(RecordStart); starts != 1 {
 		t.Fatalf("late INVITE retransmission started call %d; answer:\n%s", starts, late)
 	}
 	wantStatus(t, late, "482")
+}
+
+// callBob sends an anonymous INVITE with sdp for bob, who is bound to a
+// raw callee, and returns the caller's socket, the INVITE, the callee and
+// the INVITE the B2BUA sent it.
+func callBob(t *testing.T, ts *testServer, sdp string) (c *net.UDPConn, invite string, callee *rawPeer, out string) {
+	t.Helper()
+	callee = newRawPeer(t)
+	bindBob(t, ts, callee.conn.LocalAddr().(*net.UDPAddr).Port)
+	c = dialServer(t, ts)
+	invite = inviteMsg(c.LocalAddr(), anonFrom, "sip:bob@"+testDomain, 1)
+	invite = strings.Replace(invite, "Content-Length: 0\r\n\r\n",
+		fmt.Sprintf("Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n%s", len(sdp), sdp), 1)
+	if _, err := c.Write([]byte(invite)); err != nil {
+		t.Fatal(err)
+	}
+	return c, invite, callee, callee.expect("INVITE ")
 }

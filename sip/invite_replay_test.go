@@ -35,13 +35,7 @@ func TestServerInviteReplayOtherViaIsChallenged(t *testing.T) {
 		t.Fatal("test bug: Via not rewritten")
 	}
 	res = finalResponse(t, attacker, replay)
-	starts := 0
-	for _, r := range ts.Records() {
-		if r.Event == RecordStart {
-			starts++
-		}
-	}
-	if starts != 1 {
+	if starts := ts.countRecords(RecordStart); starts != 1 {
 		t.Fatalf("replayed INVITE was routed as the authenticated caller (%d start records); answer:\n%s", starts, res)
 	}
 	wantStatus(t, res, "482")

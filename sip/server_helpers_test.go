@@ -39,6 +39,17 @@ func (ts *testServer) Records() []CallRecord {
 	return append([]CallRecord(nil), ts.records...)
 }
 
+// countRecords is how many records of event ev were emitted so far.
+func (ts *testServer) countRecords(ev RecordEvent) int {
+	n := 0
+	for _, r := range ts.Records() {
+		if r.Event == ev {
+			n++
+		}
+	}
+	return n
+}
+
 // startServer runs a Server with digest auth (MD5 only, so sipp can
 // answer), an in-domain user alice, and policy for example.com; mutate
 // adjusts fields before Serve.
