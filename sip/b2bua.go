@@ -66,7 +66,8 @@ func (st *state) bridge(req *sipgosip.Request, tx sipgosip.ServerTransaction, c 
 		st.reject(in, tx, code, reason)
 		return
 	}
-	if st.isSelf(route.Target) || (route.NextHop != "" && st.isSelf("sip:"+route.NextHop)) {
+	// A NextHop that does not parse is the Dialer's to refuse.
+	if hop, err := netip.ParseAddrPort(route.NextHop); st.isSelf(route.Target) || (err == nil && st.isSelfAddr(hop)) {
 		// The target is this server or its dialer: bridging would loop,
 		// each hop a fresh call with a fresh Max-Forwards.
 		end(482, CauseNoRoute)
@@ -227,9 +228,7 @@ func (st *state) isSelf(target string) bool {
 	if err := sipgosip.ParseUri(target, &u); err != nil {
 		return false
 	}
-	// sipgo keeps an IPv6 reference's brackets in Host.
-	host := strings.TrimSuffix(strings.TrimPrefix(u.Host, "["), "]")
-	ip, err := netip.ParseAddr(host)
+	ip, err := uriIP(u)
 	if err != nil {
 		return false // a name: the Router's business
 	}
@@ -237,13 +236,27 @@ func (st *state) isSelf(target string) bool {
 	if port == 0 {
 		port = 5060
 	}
-	target2 := netip.AddrPortFrom(ip.Unmap(), port)
+	return st.isSelfAddr(netip.AddrPortFrom(ip, port))
+}
+
+// isSelfAddr reports whether ap is one of this server's own sockets or
+// its dialer's.
+func (st *state) isSelfAddr(ap netip.AddrPort) bool {
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	for _, own := range st.ownAddrs {
-		if own == target2 || (own.Port() == port && own.Addr().IsUnspecified()) {
+		if own == ap || (own.Port() == ap.Port() && own.Addr().IsUnspecified()) {
 			return true
 		}
 	}
 	return false
+}
+
+// uriIP is the IP address a SIP URI names as its host (unmapped), or an
+// error for a host name.
+func uriIP(u sipgosip.Uri) (netip.Addr, error) {
+	// sipgo keeps an IPv6 reference's brackets in Host.
+	ip, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(u.Host, "["), "]"))
+	return ip.Unmap(), err
 }
 
 // contactHeader is the Contact of the B2BUA's inbound dialogs.

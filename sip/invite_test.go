@@ -1,8 +1,10 @@
 package sip
 
 import (
+	"context"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -165,6 +167,20 @@ func TestServerUnknownMethods(t *testing.T) {
 func TestServerInviteLoopDetected(t *testing.T) {
 	ts := startServer(t, nil)
 	bindBob(t, ts, ts.udp.Port) // bob "registered" at the server itself
+	c := dialServer(t, ts)
+	wantStatus(t, finalResponse(t, c, inviteMsg(c.LocalAddr(), anonFrom, "sip:bob@example.com", 1)), "482")
+}
+
+// TestServerInviteLoopDetectedNextHop: bob's contact names another host,
+// but the binding's source, where the call would really go, is the server.
+func TestServerInviteLoopDetectedNextHop(t *testing.T) {
+	ts := startServer(t, nil)
+	now := time.Now()
+	_, err := ts.srv.st.Load().locations.Update(context.Background(), "bob@"+testDomain, now,
+		[]Binding{{Contact: "sip:bob@192.0.2.1:5060", Expires: now.Add(time.Hour), Source: "udp:127.0.0.1:" + strconv.Itoa(ts.udp.Port)}}, nil, false, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := dialServer(t, ts)
 	wantStatus(t, finalResponse(t, c, inviteMsg(c.LocalAddr(), anonFrom, "sip:bob@example.com", 1)), "482")
 }

@@ -136,8 +136,8 @@ func routeToSource(b Binding) (rt Route, ok bool) {
 	if sipgosip.ParseUri(b.Contact, &u) != nil {
 		return Route{}, false
 	}
-	host, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(u.Host, "["), "]"))
-	if err != nil || host.Unmap() != src.Addr().Unmap() {
+	host, err := uriIP(u)
+	if err != nil || host != src.Addr().Unmap() {
 		return Route{}, false
 	}
 	return Route{Target: b.Contact}, true
